@@ -1,0 +1,48 @@
+"""customsrc: run Harness CD custom artifact source scripts locally, exactly as a delegate would.
+
+    >>> import customsrc
+    >>> result = customsrc.fetch("source.yaml", inputs={"REPO": "releases"})  # doctest: +SKIP
+    >>> result.selected.version  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .api import FetchResult, RunInfo, fetch
+from .errors import (
+    CustomsrcError,
+    ExpressionError,
+    InputError,
+    NoMatchingVersion,
+    ResultError,
+    SandboxError,
+    ScriptFailed,
+    ScriptTimeout,
+    SecretError,
+    SourceError,
+    UsageError,
+)
+from .mapping import Artifact
+from .spec import Source, load_source
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Artifact",
+    "CustomsrcError",
+    "ExpressionError",
+    "FetchResult",
+    "InputError",
+    "NoMatchingVersion",
+    "ResultError",
+    "RunInfo",
+    "SandboxError",
+    "ScriptFailed",
+    "ScriptTimeout",
+    "SecretError",
+    "Source",
+    "SourceError",
+    "UsageError",
+    "__version__",
+    "fetch",
+    "load_source",
+]

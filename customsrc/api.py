@@ -1,0 +1,235 @@
+"""``customsrc.fetch``: the one call the CLI makes, fit to embed.
+
+No global state, nothing printed, nothing exits: a typed ``FetchResult`` or a typed
+``CustomsrcError`` (whose ``result`` holds what was known when it failed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .choose import Criterion, choose, criterion_for
+from .durations import parse_duration
+from .errors import CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
+from .expressions import artifact_expressions
+from .mapping import Artifact, Mapping as PathMapping
+from .masking import Masker
+from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, parse_payload, read_result_bytes
+from .render import render_source
+from .runner import OutputCallback, RunOutcome, run_script
+from .spec import Source, load_source
+
+HARNESS_PIPELINE_TIMEOUT = 180.0  # what a Harness pipeline enforces on the fetch task
+HARNESS_UI_TIMEOUT = 30.0  # what the UI's "list versions" call allows
+
+
+@dataclass
+class RunInfo:
+    exit_code: int | None = None
+    duration_ms: float = 0.0
+    timed_out: bool = False
+    ran: bool = False
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+
+
+@dataclass
+class FetchResult:
+    """Everything one fetch produced (secrets already masked)."""
+
+    source: Source
+    artifacts: list[Artifact] = field(default_factory=list)
+    selected: Artifact | None = None
+    criterion: Criterion | None = None
+    expressions: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    run: RunInfo = field(default_factory=RunInfo)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _timeout_for(source: Source, timeout: float | str | None, warnings: list[str]) -> float:
+    if timeout is not None:
+        try:
+            return timeout if isinstance(timeout, (int, float)) else parse_duration(timeout)
+        except ValueError as exc:
+            raise UsageError(f"--timeout: {exc}") from None
+    if source.timeout and "<+" not in source.timeout:
+        try:
+            seconds = parse_duration(source.timeout)
+        except ValueError as exc:
+            raise UsageError(f"spec.timeout: {exc}") from None
+        if seconds > HARNESS_PIPELINE_TIMEOUT:
+            warnings.append(
+                f"spec.timeout is {source.timeout}, but a Harness pipeline stops the fetch after 3 minutes "
+                "(30 seconds when the UI lists versions)"
+            )
+        return seconds
+    return HARNESS_PIPELINE_TIMEOUT
+
+
+def fetch(
+    source: Source | str | Path,
+    *,
+    source_id: str | None = None,
+    inputs: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    expressions: Mapping[str, str] | None = None,
+    version: str | None = None,
+    version_regex: str | None = None,
+    timeout: float | str | None = None,
+    on_output: OutputCallback | None = None,
+    environ: Mapping[str, str] | None = None,
+    max_result_size: int = DEFAULT_MAX_RESULT_SIZE,
+    sandbox: str = "basic",
+    tmpdir: str | None = None,
+) -> FetchResult:
+    """Run one custom artifact source as a Harness delegate would and map its result.
+
+    ``source`` is a loaded :class:`Source` or a path to a source file. ``environ`` is the
+    environment the allow-list is taken from (default: this process's). Raises a
+    :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
+    """
+    if not isinstance(source, Source):
+        source = load_source(str(source), source_id=source_id)
+    result = FetchResult(source=source)
+    timings = result.timings
+    try:
+        _fetch_into(
+            result, inputs, secrets, expressions, version, version_regex, timeout, on_output, environ,
+            max_result_size, sandbox, tmpdir,
+        )
+    except CustomsrcError as exc:
+        exc.result = result  # type: ignore[attr-defined]
+        raise
+    finally:
+        timings.setdefault("total", sum(timings.values()))
+    return result
+
+
+def _phase(timings: dict[str, float], name: str, started: float) -> float:
+    now = time.perf_counter()
+    timings[name] = (now - started) * 1000
+    return now
+
+
+def _fetch_into(
+    result: FetchResult,
+    inputs: Mapping[str, str] | None,
+    secrets: Mapping[str, str] | None,
+    expressions: Mapping[str, str] | None,
+    version: str | None,
+    version_regex: str | None,
+    timeout: float | str | None,
+    on_output: OutputCallback | None,
+    environ: Mapping[str, str] | None,
+    max_result_size: int,
+    sandbox: str,
+    tmpdir: str | None,
+) -> None:
+    source = result.source
+    t = time.perf_counter()
+    seconds = _timeout_for(source, timeout, result.warnings)
+    criterion = criterion_for(
+        source.version, source.version_regex, override_version=version, override_regex=version_regex
+    )
+    result.criterion = criterion
+    rendered = render_source(source, inputs=inputs, secrets=secrets, expressions=expressions)
+    masker = Masker(rendered.secret_values)
+    t = _phase(result.timings, "render", t)
+
+    if not source.has_script:
+        # Harness: no script means a manually entered version; nothing runs.
+        if criterion.kind == "none":
+            raise UsageError(
+                f"source {source.identifier!r} has no script and its version is a runtime input; "
+                "pass --version VALUE"
+            )
+        if criterion.kind == "regex":
+            raise UsageError(
+                f"source {source.identifier!r} has no script, so there is nothing to match "
+                f"{criterion.value!r} against; pass --version VALUE"
+            )
+        result.artifacts = [Artifact(criterion.value, {}, 0)]
+        result.warnings.append("no script: the version is used as given (Harness: manually entered version)")
+        _select(result, criterion)
+        return
+
+    mapping = PathMapping(source.artifacts_array_path or "", source.version_path or "", source.attributes)
+
+    def read(path: str, outcome: RunOutcome) -> Payload | None:
+        # Harness only reads the file after a zero exit; so do we.
+        if outcome.exit_code != 0:
+            return None
+        return parse_payload(read_result_bytes(path, max_result_size))
+
+    outcome, payload = run_script(
+        rendered.script, shell=source.shell, inputs=rendered.env, timeout=seconds, read_result=read,
+        masker=masker, on_output=on_output, environ=environ, sandbox=sandbox, tmpdir=tmpdir,
+    )
+    run = result.run
+    run.ran = True
+    run.exit_code = outcome.exit_code
+    run.duration_ms = round(outcome.duration * 1000, 1)
+    run.timed_out = outcome.timed_out
+    run.stdout_tail = outcome.stdout_tail.decode("utf-8", "replace")
+    run.stderr_tail = outcome.stderr_tail.decode("utf-8", "replace")
+    t = _phase(result.timings, "run", t)
+    if outcome.timed_out:
+        raise ScriptTimeout(
+            f"the script ran past its {seconds:g}s timeout; its whole process tree was killed",
+            harness_message="No Artifact found in HARNESS_ARTIFACT_RESULT_PATH",
+        )
+    if outcome.exit_code != 0:
+        last = _last_line(run.stderr_tail) or _last_line(run.stdout_tail)
+        said = f": {masker.text(last)}" if last else ""
+        raise ScriptFailed(
+            f"the script exited with code {outcome.exit_code}{said}",
+            harness_message="No Artifact found in HARNESS_ARTIFACT_RESULT_PATH",
+        )
+    assert payload is not None
+    result.warnings.extend(payload.warnings)
+    _check_payload(source, payload.value)
+    t = _phase(result.timings, "validate", t)
+    mapped = mapping.apply(payload.value)
+    result.artifacts = mapped.artifacts
+    result.warnings.extend(mapped.warnings)
+    t = _phase(result.timings, "map", t)
+    _select(result, criterion)
+    _phase(result.timings, "select", t)
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1][:300] if lines else ""
+
+
+def _check_payload(source: Source, value: Any) -> None:
+    from .schemacheck import instance_errors, payload_errors
+
+    problem = payload_errors(value)
+    if problem:
+        raise ResultError(
+            f"the result is not an object or array{problem}",
+            reason="the script output is not a JSON object or array",
+            kind="schema",
+        )
+    if source.payload_schema is not None:
+        problem = instance_errors(source.payload_schema, value, prefix=())
+        if problem:
+            raise ResultError(
+                f"the result does not match the source's payload schema: payload{problem}",
+                kind="schema",
+            )
+
+
+def _select(result: FetchResult, criterion: Criterion) -> None:
+    chosen = choose(result.artifacts, criterion)
+    result.selected = chosen
+    if chosen is not None:
+        result.expressions = artifact_expressions(
+            chosen, result.source.identifier, sidecar=result.source.role == "sidecar"
+        )

@@ -1,0 +1,113 @@
+"""Choosing one version with Harness's rules (spec section 4).
+
+* ``versionRegex`` (or ``version: <+lastPublished.tag>``, meaning ``.*?``, or
+  ``<+lastPublished.tag>.regex(R)``): the **first** artifact, in the script's output order, whose
+  version contains a match (a substring search, like Java's ``Matcher.find``) — not the highest.
+* otherwise the version must equal ``version`` exactly.
+* ``version: <+input>`` with no override: list the versions, choose none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import NoMatchingVersion, UsageError
+from .mapping import Artifact
+
+LAST_PUBLISHED = "<+lastPublished.tag>"
+RUNTIME_INPUT = "<+input>"
+_LAST_PUBLISHED_REGEX = re.compile(r"^<\+lastPublished\.tag>\.regex\((.*)\)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What to choose: ``kind`` is ``exact``, ``regex`` or ``none`` (list only)."""
+
+    kind: str
+    value: str = ""
+    origin: str = ""
+
+    def describe(self) -> str:
+        if self.kind == "regex":
+            return f"first version matching regex {self.value!r} ({self.origin})"
+        if self.kind == "exact":
+            return f"version {self.value!r} ({self.origin})"
+        return "none (version is a runtime input)"
+
+
+def _strip_quotes(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def criterion_for(
+    version: str,
+    version_regex: str,
+    *,
+    override_version: str | None = None,
+    override_regex: str | None = None,
+) -> Criterion:
+    """Work out what to choose from the spec and the command-line overrides."""
+    if override_version is not None:
+        return Criterion("exact", override_version, "--version")
+    if override_regex is not None:
+        return _regex(override_regex, "--version-regex")
+    if version_regex.strip():
+        return _regex(version_regex, "versionRegex")
+    text = version.strip()
+    if text == LAST_PUBLISHED:
+        return _regex(".*?", "<+lastPublished.tag>")
+    match = _LAST_PUBLISHED_REGEX.match(text)
+    if match:
+        return _regex(_strip_quotes(match.group(1).strip()), "<+lastPublished.tag>.regex()")
+    if text in ("", RUNTIME_INPUT) or text.startswith(RUNTIME_INPUT + "."):
+        return Criterion("none")
+    if "<+" in text:
+        raise UsageError(
+            f"version is the expression {text!r}, which only Harness can resolve; "
+            "pass --version VALUE or --version-regex REGEX"
+        )
+    return Criterion("exact", text, "spec.version")
+
+
+def _regex(pattern: str, origin: str) -> Criterion:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise UsageError(f"{origin}: invalid regular expression {pattern!r}: {exc}") from None
+    return Criterion("regex", pattern, origin)
+
+
+def choose(artifacts: Sequence[Artifact], criterion: Criterion) -> Artifact | None:
+    """Return the chosen artifact, None when nothing is asked; raise when nothing matches."""
+    if criterion.kind == "none":
+        return None
+    if criterion.kind == "regex":
+        pattern = re.compile(criterion.value)
+        for artifact in artifacts:
+            if pattern.search(artifact.version):
+                return artifact
+        raise NoMatchingVersion(
+            f"no version matches regex {criterion.value!r} ({criterion.origin}) among "
+            f"{len(artifacts)} artifacts{_sample(artifacts)}",
+            harness_message="Artifact version not found",
+        )
+    for artifact in artifacts:
+        if artifact.version == criterion.value:
+            return artifact
+    raise NoMatchingVersion(
+        f"version {criterion.value!r} ({criterion.origin}) is not among the {len(artifacts)} "
+        f"artifacts{_sample(artifacts)}; pass --version-regex to match a pattern",
+        harness_message="Artifact version not found",
+    )
+
+
+def _sample(artifacts: Sequence[Artifact]) -> str:
+    if not artifacts:
+        return ""
+    shown = ", ".join(a.version for a in artifacts[:5])
+    more = ", ..." if len(artifacts) > 5 else ""
+    return f" ({shown}{more})"

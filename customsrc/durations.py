@@ -1,0 +1,26 @@
+"""Harness duration strings: ``30s``, ``2m``, ``2m 30s``, ``1h``, ``1d``, ``500ms``, ``1w``."""
+
+from __future__ import annotations
+
+import re
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*")
+
+
+def parse_duration(text: str) -> float:
+    """Return seconds for a Harness duration string; raise ValueError on anything else."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty duration")
+    pos = 0
+    total = 0.0
+    while pos < len(text):
+        match = _PART.match(text, pos)
+        if not match or match.end() == pos:
+            raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 2m, 2m 30s, 1h)")
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if total <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return total

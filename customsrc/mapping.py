@@ -1,0 +1,217 @@
+"""Mapping a payload to artifacts with Harness's rules (spec section 3).
+
+Harness evaluates ``root[*]`` to count the items, then ``root[i].<versionPath>`` and
+``root[i].<attribute path>`` for each item i, failing the whole fetch on the first error; only
+afterwards are null/empty versions skipped and duplicates dropped (first kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ResultError
+from .javatext import java_text
+from .jsonpath import (
+    CompiledPath,
+    Index,
+    PathNotFound,
+    Prop,
+    Token,
+    Wildcard,
+    compile_absolute,
+    compile_relative,
+    evaluate,
+    render,
+)
+
+_MISSING = object()
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Artifact:
+    version: str
+    metadata: dict[str, str]
+    index: int
+
+
+@dataclass
+class MappingResult:
+    artifacts: list[Artifact]
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    duplicates: list[tuple[int, int, str]] = field(default_factory=list)
+    item_count: int = 0
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "a value"
+
+
+def _fail(index: int, what: str, harness_reason: str) -> ResultError:
+    return ResultError(f"item [{index}]: {what}", reason=harness_reason, kind="mapping")
+
+
+def _fast_reader(path: CompiledPath) -> Callable[[Any], Any] | None:
+    """A direct dict/list walk for definite paths, falling back to the generic evaluator
+    (which raises Jayway's exact error) whenever anything is not as expected."""
+    if not path.definite:
+        return None
+    steps: list[str | int] = [t.name if isinstance(t, Prop) else t.index for t in path.tokens]  # type: ignore[union-attr]
+    if len(steps) == 1 and isinstance(steps[0], str):
+        key = steps[0]
+
+        def read_one(item: Any) -> Any:
+            if type(item) is dict:
+                return item.get(key, _MISSING)
+            return _MISSING
+
+        return read_one
+
+    def read_many(item: Any) -> Any:
+        model = item
+        for step in steps:
+            if type(step) is int:
+                if type(model) is not list or not -len(model) <= step < len(model):
+                    return _MISSING
+            elif type(model) is not dict or step not in model:
+                return _MISSING
+            model = model[step]
+        return model
+
+    return read_many
+
+
+class Mapping:
+    """A compiled mapping: parse each path once, apply to many payloads."""
+
+    def __init__(self, array_path: str, version_path: str, attributes: Sequence[tuple[str, str]]) -> None:
+        self.array_path = compile_absolute(array_path)
+        self.version_path = compile_relative(version_path)
+        self.attributes = [(name, compile_relative(p)) for name, p in attributes]
+        self._version_fast = _fast_reader(self.version_path)
+        self._attr_fast = [(name, p, _fast_reader(p)) for name, p in self.attributes]
+
+    def _children(self, payload: Any) -> list[Any]:
+        tokens = (*self.array_path.tokens, Wildcard())
+        children = evaluate(
+            CompiledPath(self.array_path.text + "[*]", tokens), payload
+        )
+        assert isinstance(children, list)
+        return children
+
+    def _read(
+        self, payload: Any, item: Any, index: int, path: CompiledPath, fast: Callable[[Any], Any] | None,
+        direct: bool,
+    ) -> Any:
+        if direct and fast is not None:
+            value = fast(item)
+            if value is not _MISSING:
+                return value
+        prefix: tuple[Token, ...] = (*self.array_path.tokens, Index(index))
+        if direct:
+            return evaluate(path, item, prefix=prefix)
+        # An indefinite array path: evaluate root[i].path from the top, as Jayway does.
+        full = CompiledPath(path.text, (*prefix, *path.tokens))
+        return evaluate(full, payload)
+
+    def apply(self, payload: Any) -> MappingResult:
+        try:
+            children = self._children(payload)
+        except PathNotFound as exc:
+            raise ResultError(
+                f"artifactsArrayPath '{self.array_path.text}': {exc.hint}",
+                reason=exc.message,
+                kind="mapping",
+            ) from None
+        direct_list = self.array_path.definite and isinstance(
+            evaluate(self.array_path, payload), list
+        ) if children else False
+        pairs: list[tuple[int, Any, dict[str, str]]] = []
+        for i, item in enumerate(children):
+            try:
+                version = self._read(payload, item, i, self.version_path, self._version_fast, direct_list)
+            except PathNotFound as exc:
+                hint = exc.hint
+                if self.version_path.text.lstrip().startswith("$"):
+                    hint += " (versionPath is relative to one item: drop the leading '$.')"
+                raise _fail(i, f"{hint} at versionPath '{self.version_path.text}'", exc.message) from None
+            if version is not None and not isinstance(version, str):
+                raise _fail(
+                    i,
+                    f"version at '{self.version_path.text}' is {_kind(version)} ({java_text(version)}), "
+                    "not a string: Harness requires a string (quote it in the JSON)",
+                    f"class {_java_class(version)} cannot be cast to class java.lang.String",
+                )
+            metadata: dict[str, str] = {}
+            for name, path, fast in self._attr_fast:
+                try:
+                    value = self._read(payload, item, i, path, fast, direct_list)
+                except PathNotFound as exc:
+                    raise _fail(i, f"{exc.hint} at attribute '{name}' path '{path.text}'", exc.message) from None
+                if value is None:
+                    raise _fail(
+                        i,
+                        f"attribute '{name}' at '{path.text}' is null: Harness fails the whole fetch on a "
+                        "null attribute",
+                        'Cannot invoke "Object.toString()" because the value is null',
+                    )
+                metadata[name] = value if type(value) is str else java_text(value)
+            pairs.append((i, version, metadata))
+        return _dedupe(pairs, len(children))
+
+
+def _java_class(value: Any) -> str:
+    if isinstance(value, bool):
+        return "java.lang.Boolean"
+    if isinstance(value, int):
+        return "java.lang.Integer" if -(2**31) <= value < 2**31 else "java.lang.Long"
+    if isinstance(value, float):
+        return "java.lang.Double"
+    if isinstance(value, list):
+        return "java.util.LinkedList"
+    return "java.util.LinkedHashMap"
+
+
+def _dedupe(pairs: list[tuple[int, Any, dict[str, str]]], count: int) -> MappingResult:
+    result = MappingResult(artifacts=[], item_count=count)
+    first_at: dict[str, int] = {}
+    for i, version, metadata in pairs:
+        if not version:
+            result.skipped.append(i)
+            continue
+        if version in first_at:
+            result.duplicates.append((i, first_at[version], version))
+            continue
+        first_at[version] = i
+        result.artifacts.append(Artifact(version, metadata, i))
+    if count == 0:
+        result.warnings.append("the artifacts array is empty: no versions (Harness: \"Results are empty\")")
+    for i in result.skipped[:MAX_LISTED]:
+        result.warnings.append(
+            f"item [{i}]: skipped: version is null or empty (Harness: \"There is an object in output "
+            "without mandatory build number\")"
+        )
+    if len(result.skipped) > MAX_LISTED:
+        result.warnings.append(f"... and {len(result.skipped) - MAX_LISTED} more items skipped for no version")
+    for i, first, version in result.duplicates[:MAX_LISTED]:
+        result.warnings.append(
+            f"item [{i}]: skipped: duplicate of version {version!r} at item [{first}] "
+            "(Harness keeps the first)"
+        )
+    if len(result.duplicates) > MAX_LISTED:
+        result.warnings.append(f"... and {len(result.duplicates) - MAX_LISTED} more duplicate versions skipped")
+    return result
+
+
+__all__ = ["Artifact", "Mapping", "MappingResult", "render"]

@@ -1,0 +1,151 @@
+"""Reading the result file the way Harness does, but safely.
+
+Harness parses the file with Jackson: a UTF-8 byte-order mark (and UTF-16/32) is accepted,
+anything after the first complete JSON value is ignored, and comments, trailing commas, NaN and
+Infinity are errors. We add what a delegate does not: the file is opened without following
+symlinks, must be a regular file, and is read up to a size cap.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import stat
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ResultError
+
+DEFAULT_MAX_RESULT_SIZE = 512 * 1024 * 1024
+_WS = " \t\n\r"
+
+
+@dataclass
+class Payload:
+    value: Any
+    size: int
+    head: bytes
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> bytes:
+    """Read the result file: regular file only, never through a symlink, at most ``max_size``."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ResultError(
+            "the script wrote no result file: write the JSON to \"$HARNESS_ARTIFACT_RESULT_PATH\"",
+            reason=f"{path} (No such file or directory)",
+            kind="result_missing",
+        ) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ResultError(
+                "the result file was replaced by a symlink; customsrc does not follow it",
+                reason=f"{path} (symbolic link)",
+                kind="result_unreadable",
+            ) from None
+        raise ResultError(
+            f"cannot open the result file: {exc.strerror}", kind="result_unreadable"
+        ) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ResultError(
+                "the result file is not a regular file (a FIFO, device or directory); write plain JSON to it",
+                reason=f"{path} (not a regular file)",
+                kind="result_unreadable",
+            )
+        if info.st_size > max_size:
+            raise ResultError(
+                f"the result file is {info.st_size} bytes, over the {max_size}-byte cap "
+                "(raise it with --max-result-size)",
+                kind="result_too_large",
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(max(info.st_size - total, 0) + 1, 16 * 1024 * 1024) or 65536)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > max_size:
+                raise ResultError(
+                    f"the result file grew past the {max_size}-byte cap while being read",
+                    kind="result_too_large",
+                )
+            chunks.append(chunk)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON (Jackson rejects it too)")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
+def _position(text: str, index: int) -> str:
+    line = text.count("\n", 0, index) + 1
+    col = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"line {line}, column {col}"
+
+
+def parse_payload(data: bytes) -> Payload:
+    """Parse the bytes with Harness's (Jackson's) rules; return the value and any warnings."""
+    head = data[:512]
+    size = len(data)
+    try:
+        text = data.decode(json.detect_encoding(data))
+    except UnicodeDecodeError as exc:
+        raise ResultError(
+            f"the result file is not valid UTF-8 text (byte {exc.start}); write JSON",
+            kind="result_not_json",
+        ) from None
+    del data
+    start = 1 if text.startswith("\ufeff") else 0
+    n = len(text)
+    while start < n and text[start] in _WS:
+        start += 1
+    if start >= n:
+        raise ResultError(
+            "the result file is empty: the script wrote nothing to \"$HARNESS_ARTIFACT_RESULT_PATH\"",
+            reason="No content to map due to end-of-input",
+            kind="result_not_json",
+        )
+    try:
+        value, end = _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as exc:
+        hint = " (is it an HTML error page? use curl --fail)" if text[start] == "<" else ""
+        raise ResultError(
+            f"the result file is not valid JSON: {exc.msg} at {_position(text, exc.pos)}{hint}",
+            reason=f"Unexpected character at {_position(text, exc.pos)}",
+            kind="result_not_json",
+        ) from None
+    except ValueError as exc:
+        raise ResultError(f"the result file is not valid JSON: {exc}", kind="result_not_json") from None
+    except RecursionError:
+        raise ResultError(
+            "the result file is nested too deeply to read", kind="result_not_json"
+        ) from None
+    warnings: list[str] = []
+    rest = end
+    while rest < n and text[rest] in _WS:
+        rest += 1
+    if rest < n:
+        # Jackson reads a number token to its end: "123abc" is an error there, not trailing data.
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and rest == end:
+            raise ResultError(
+                f"the result file is not valid JSON: unexpected character after a number at "
+                f"{_position(text, rest)}",
+                kind="result_not_json",
+            )
+        warnings.append(
+            f"ignored {n - rest} characters after the first JSON value at {_position(text, rest)} "
+            "(Harness ignores them too)"
+        )
+    return Payload(value=value, size=size, head=head, warnings=warnings)

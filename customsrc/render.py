@@ -1,0 +1,150 @@
+"""Rendering a source for one run: input values, secrets and ``<+...>`` expressions.
+
+Harness renders every ``<+...>`` expression in the script before it runs; so do we, but an
+expression we cannot know (``<+pipeline.name>``) is an error naming it, unless given with
+``--expr``. ``<+secrets.getValue("name")>`` takes the secret from what the caller supplied.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .errors import ExpressionError, InputError, SecretError
+from .spec import Source
+
+_EXPRESSION = re.compile(r"<\+((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+_SECRET = re.compile(r"""^secrets\.getValue\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$""")
+_TEMPLATE_VAR = re.compile(r"^template\.variables\.([A-Za-z_][A-Za-z0-9_]*)$")
+ENV_SECRET_PREFIX = "CUSTOMSRC_SECRET_"
+
+
+@dataclass
+class Rendered:
+    """What a run needs: the script text, the input environment and every value to mask."""
+
+    script: str
+    env: dict[str, str]
+    secret_values: list[str] = field(default_factory=list)
+
+
+def secret_env_key(name: str) -> str:
+    """``CUSTOMSRC_SECRET_<NAME>``: the name upper-cased, other characters turned into ``_``."""
+    return ENV_SECRET_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
+
+
+def secrets_from_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The ``CUSTOMSRC_SECRET_*`` variables, keyed by their full variable name."""
+    return {k: v for k, v in environ.items() if k.startswith(ENV_SECRET_PREFIX)}
+
+
+def lookup_secret(name: str, secrets: Mapping[str, str]) -> str | None:
+    """A secret by its Harness identifier: exactly, without an ``account.``/``org.`` scope, or as
+    its ``CUSTOMSRC_SECRET_<NAME>`` key."""
+    candidates = [name]
+    for scope in ("account.", "org.", "project."):
+        if name.startswith(scope):
+            candidates.append(name[len(scope) :])
+    for candidate in candidates:
+        if candidate in secrets:
+            return secrets[candidate]
+    for candidate in candidates:
+        key = secret_env_key(candidate)
+        if key in secrets:
+            return secrets[key]
+    return None
+
+
+def _missing_secret(name: str, where: str) -> SecretError:
+    return SecretError(
+        f"secret {name!r} ({where}) was not supplied; pass --secret {name}=VALUE, a --secrets-file "
+        f"line {name}=VALUE, or set {secret_env_key(name)}"
+    )
+
+
+class _Renderer:
+    def __init__(
+        self, source: Source, secrets: Mapping[str, str], expressions: Mapping[str, str]
+    ) -> None:
+        self.source = source
+        self.secrets = secrets
+        self.expressions = {_normalise(k): v for k, v in expressions.items()}
+        self.used_secrets: list[str] = []
+
+    def render(self, text: str, where: str) -> str:
+        def replace(match: re.Match[str]) -> str:
+            return self.value_of(match.group(1), match.group(0), text, match.start(), where)
+
+        return _EXPRESSION.sub(replace, text)
+
+    def value_of(self, body: str, whole: str, text: str, start: int, where: str) -> str:
+        inner = body.strip()
+        secret = _SECRET.match(inner)
+        if secret:
+            name = secret.group(1) if secret.group(1) is not None else secret.group(2)
+            value = lookup_secret(name, self.secrets)
+            if value is None:
+                raise _missing_secret(name, where)
+            self.used_secrets.append(value)
+            return value
+        if _normalise(whole) in self.expressions:
+            return self.expressions[_normalise(whole)]
+        template_var = _TEMPLATE_VAR.match(inner)
+        if template_var and template_var.group(1) in self.source.template_variables:
+            return self.render(self.source.template_variables[template_var.group(1)], where)
+        line = text.count("\n", 0, start) + 1
+        raise ExpressionError(
+            f"{where} line {line}: expression {whole} has no value outside Harness; "
+            f"pass --expr '{whole}=VALUE'"
+        )
+
+
+def _normalise(expression: str) -> str:
+    return re.sub(r"\s+", "", expression)
+
+
+def _is_runtime_input(value: str | None) -> bool:
+    return value is None or value.strip().startswith("<+input>")
+
+
+def render_source(
+    source: Source,
+    *,
+    inputs: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    expressions: Mapping[str, str] | None = None,
+) -> Rendered:
+    """Resolve inputs, secrets and expressions; raise a typed error for anything missing."""
+    inputs = dict(inputs or {})
+    renderer = _Renderer(source, secrets or {}, expressions or {})
+    declared = {var.name for var in source.inputs}
+    unknown = sorted(set(inputs) - declared)
+    if unknown:
+        listed = ", ".join(sorted(declared)) or "none"
+        raise InputError(
+            f"--input {unknown[0]}: source {source.identifier!r} declares no such input (declared: {listed})"
+        )
+    env: dict[str, str] = {}
+    for var in source.inputs:
+        value = inputs.get(var.name, var.value)
+        if _is_runtime_input(value):
+            raise InputError(
+                f"input {var.name} has no value; pass --input {var.name}=...",
+                harness_message=f"Env. variable [{var.name}] value found to be null",
+            )
+        assert value is not None
+        if var.type == "Secret" and var.name not in inputs:
+            secret = lookup_secret(value, renderer.secrets)
+            if secret is None:
+                raise _missing_secret(value, f"input {var.name}")
+            renderer.used_secrets.append(secret)
+            env[var.name] = secret
+            continue
+        rendered = renderer.render(value, f"input {var.name}")
+        if var.type == "Secret":
+            renderer.used_secrets.append(rendered)
+        env[var.name] = rendered
+    script = renderer.render(source.script, "script") if source.has_script else ""
+    values = sorted({v for v in renderer.used_secrets if v}, key=len, reverse=True)
+    return Rendered(script=script, env=env, secret_values=values)

@@ -1,0 +1,220 @@
+"""Running a fetch script the way a delegate does, and cleaning up whatever happens.
+
+* a private work directory under ``$TMPDIR``, removed afterwards;
+* the script written to a file and run with bash (sh or python3 when a native source says so);
+* ``HARNESS_ARTIFACT_RESULT_PATH`` (and FirstGen's ``ARTIFACT_RESULT_PATH``) naming a fresh file
+  in that directory; cwd = the work directory; stdin from /dev/null;
+* an explicit environment (see ``sandbox.base_environment``) plus the inputs;
+* on timeout the whole process group gets SIGTERM, then SIGKILL after a short grace;
+* stdout/stderr are masked and streamed to a callback; only a bounded tail is kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from .errors import SandboxError, UsageError
+from .masking import Masker
+from .sandbox import LEVELS, base_environment
+
+T = TypeVar("T")
+OutputCallback = Callable[[str, bytes], None]
+
+KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL
+DRAIN_AFTER_EXIT = 0.5  # seconds to keep reading pipes held open by escaped children
+TAIL_BYTES = 64 * 1024
+INTERPRETERS = {"bash": ["bash"], "sh": ["sh"], "python": ["python3"]}
+SUFFIX = {"bash": ".sh", "sh": ".sh", "python": ".py"}
+
+
+@dataclass
+class RunOutcome:
+    exit_code: int | None
+    duration: float
+    timed_out: bool
+    stdout_tail: bytes
+    stderr_tail: bytes
+
+
+class _Tail:
+    def __init__(self, limit: int) -> None:
+        self.chunks: deque[bytes] = deque()
+        self.size = 0
+        self.limit = limit
+
+    def add(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.size += len(data)
+        while self.size - len(self.chunks[0]) >= self.limit:
+            self.size -= len(self.chunks.popleft())
+
+    def value(self) -> bytes:
+        return b"".join(self.chunks)[-self.limit :]
+
+
+def _kill_group(pgid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def run_script(
+    script: str,
+    *,
+    shell: str,
+    inputs: Mapping[str, str],
+    timeout: float,
+    read_result: Callable[[str, RunOutcome], T],
+    masker: Masker,
+    on_output: OutputCallback | None = None,
+    environ: Mapping[str, str] | None = None,
+    sandbox: str = "basic",
+    tmpdir: str | None = None,
+) -> tuple[RunOutcome, T]:
+    """Run ``script``; call ``read_result(path, outcome)`` before the work directory is removed.
+    Returns the outcome and what ``read_result`` returned."""
+    if shell not in INTERPRETERS:
+        raise UsageError(f"unknown shell {shell!r}; use bash, sh or python")
+    level = LEVELS.get(sandbox)
+    if level is None:
+        raise SandboxError(f"unknown sandbox level {sandbox!r}; levels: {', '.join(LEVELS)}")
+    workdir = tempfile.mkdtemp(prefix="customsrc-", dir=tmpdir)
+    try:
+        os.chmod(workdir, 0o700)
+        script_path = os.path.join(workdir, "fetch" + SUFFIX[shell])
+        with open(script_path, "w", encoding="utf-8") as handle:
+            handle.write(script)
+        result_path = os.path.join(workdir, f"harness-{uuid.uuid4()}.out")
+        env = base_environment(os.environ if environ is None else environ)
+        env["TMPDIR"] = workdir
+        env.update(inputs)
+        env["HARNESS_ARTIFACT_RESULT_PATH"] = result_path
+        env["ARTIFACT_RESULT_PATH"] = result_path
+        interpreter = INTERPRETERS[shell]
+        found = shutil.which(interpreter[0], path=env.get("PATH"))
+        if found is None:
+            raise SandboxError(f"{interpreter[0]} is not on the script's PATH ({env.get('PATH')}); install it")
+        launch = level.prepare([found, *interpreter[1:], script_path], env, workdir)
+        outcome = _execute(launch.argv, launch.env, launch.cwd, timeout, masker, on_output)
+        return outcome, read_result(result_path, outcome)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _execute(
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str,
+    timeout: float,
+    masker: Masker,
+    on_output: OutputCallback | None,
+) -> RunOutcome:
+    start = time.monotonic()
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        close_fds=True,
+    )
+    pgid = proc.pid  # start_new_session: the child leads its own process group
+    assert proc.stdout is not None and proc.stderr is not None
+    streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
+    maskers = {name: masker.stream() for name in streams.values()}
+    tails = {name: _Tail(TAIL_BYTES) for name in streams.values()}
+    selector = selectors.DefaultSelector()
+    for fd in streams:
+        os.set_blocking(fd, False)
+        selector.register(fd, selectors.EVENT_READ)
+    pidfd = -1
+    with contextlib.suppress(AttributeError, OSError):
+        pidfd = os.pidfd_open(proc.pid)
+        selector.register(pidfd, selectors.EVENT_READ)
+
+    def emit(name: str, data: bytes) -> None:
+        if data:
+            tails[name].add(data)
+            if on_output is not None:
+                on_output(name, data)
+
+    deadline = start + timeout
+    timed_out = False
+    exited_at: float | None = None
+    open_fds = set(streams)
+    try:
+        while open_fds or exited_at is None:
+            now = time.monotonic()
+            if exited_at is None and now >= deadline:
+                timed_out = True
+                break
+            if exited_at is not None and now >= exited_at + DRAIN_AFTER_EXIT:
+                break  # a child that escaped the group still holds a pipe: stop listening
+            wait = (deadline if exited_at is None else exited_at + DRAIN_AFTER_EXIT) - now
+            if pidfd < 0 and exited_at is None:
+                wait = min(wait, 0.05)
+            for key, _ in selector.select(max(wait, 0)):
+                fd = int(key.fd)  # type: ignore[call-overload]
+                if fd == pidfd:
+                    selector.unregister(pidfd)
+                    continue
+                try:
+                    data = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                name = streams[fd]
+                if data:
+                    emit(name, maskers[name].feed(data))
+                else:
+                    selector.unregister(fd)
+                    open_fds.discard(fd)
+            if exited_at is None and proc.poll() is not None:
+                exited_at = time.monotonic()
+                _kill_group(pgid, signal.SIGKILL)  # background jobs die with the script
+        if timed_out:
+            _kill_group(pgid, signal.SIGTERM)
+            grace_end = time.monotonic() + KILL_GRACE
+            while time.monotonic() < grace_end and _group_alive(pgid):
+                time.sleep(0.02)
+            _kill_group(pgid, signal.SIGKILL)
+        exit_code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            _kill_group(pgid, signal.SIGKILL)
+            proc.wait()
+        selector.close()
+        if pidfd >= 0:
+            os.close(pidfd)
+        for name in streams.values():
+            emit(name, maskers[name].flush())
+        proc.stdout.close()
+        proc.stderr.close()
+    duration = time.monotonic() - start
+    return RunOutcome(
+        exit_code=None if timed_out else exit_code,
+        duration=duration,
+        timed_out=timed_out,
+        stdout_tail=tails["stdout"].value(),
+        stderr_tail=tails["stderr"].value(),
+    )

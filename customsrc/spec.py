@@ -1,0 +1,293 @@
+"""Loading a source file: detect its shape, validate it, pick one custom source.
+
+Accepted shapes (detected by their root key):
+
+1. a native artifact source entry: ``identifier``, ``type: CustomArtifact``, ``spec`` (plus an
+   optional ``customsrc:`` block of settings Harness has no field for);
+2. a Harness service YAML (``service:``): its ``primary.sources[]`` and ``sidecars[]``;
+3. a Harness Artifact Source Template (``template:`` with ``type: ArtifactSource``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import SourceError
+from .schemacheck import source_errors
+
+SHELLS = {"Bash": "bash", "PowerShell": "bash"}  # the delegate runs PowerShell scripts with bash too
+
+
+@dataclass(frozen=True)
+class InputVar:
+    name: str
+    type: str
+    value: str | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One custom artifact source, ready to run."""
+
+    identifier: str
+    file: str | None
+    role: str  # "primary" or "sidecar"
+    version: str
+    version_regex: str
+    timeout: str | None
+    inputs: tuple[InputVar, ...]
+    script: str
+    shell: str  # bash, sh or python
+    declared_shell: str  # as written in the YAML (Bash / PowerShell) or the customsrc block
+    artifacts_array_path: str | None
+    version_path: str | None
+    attributes: tuple[tuple[str, str], ...]
+    payload_schema: dict[str, Any] | None = None
+    template_variables: dict[str, str] = field(default_factory=dict)
+    delegate_selectors: tuple[str, ...] = ()
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def has_script(self) -> bool:
+        return bool(self.script.strip())
+
+
+@dataclass(frozen=True)
+class Entry:
+    identifier: str
+    type: str
+    role: str
+    body: dict[str, Any]
+    trail: tuple[str | int, ...]
+
+
+def _yaml_loader() -> Any:
+    """A safe YAML loader that keeps scalars as written (``1.10`` stays ``"1.10"``, ``yes`` stays
+    ``"yes"``): inputs become environment text, and Harness passes them on as written."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class TextLoader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    TextLoader.yaml_implicit_resolvers = {
+        ch: [(tag, rx) for tag, rx in resolvers if tag == "tag:yaml.org,2002:null"]
+        for ch, resolvers in base.yaml_implicit_resolvers.items()
+    }
+    return TextLoader
+
+
+def read_document(path: str, text: str | None = None) -> Any:
+    """Parse YAML (or JSON) from ``path`` (``-`` for stdin) or from ``text``."""
+    import yaml
+
+    label = "<stdin>" if path == "-" else path
+    if text is None:
+        try:
+            if path == "-":
+                text = sys.stdin.read()
+            else:
+                text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SourceError(f"{label}: no such file; pass the YAML you would give Harness") from None
+        except IsADirectoryError:
+            raise SourceError(f"{label}: is a directory; pass one source file") from None
+        except UnicodeDecodeError:
+            raise SourceError(f"{label}: not UTF-8 text") from None
+        except OSError as exc:
+            raise SourceError(f"{label}: cannot read: {exc.strerror}") from None
+    try:
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SourceError(f"{label}: not valid YAML{where}: {problem}") from None
+
+
+def detect_shape(document: Any) -> str:
+    if isinstance(document, dict):
+        if "service" in document:
+            return "service"
+        if "template" in document:
+            return "template"
+    return "native"
+
+
+def _entries(document: dict[str, Any], shape: str) -> list[Entry]:
+    if shape == "native":
+        return [Entry(document["identifier"], document["type"], "primary", document, ())]
+    if shape == "template":
+        tpl = document["template"]
+        body = {"identifier": tpl["identifier"], "type": tpl["spec"]["type"], "spec": tpl["spec"]["spec"]}
+        return [Entry(tpl["identifier"], tpl["spec"]["type"], "primary", body, ("template", "spec"))]
+    base: tuple[str | int, ...] = ("service", "serviceDefinition", "spec", "artifacts")
+    artifacts = document["service"]["serviceDefinition"]["spec"].get("artifacts") or {}
+    found: list[Entry] = []
+    primary = artifacts.get("primary") or {}
+    for i, src in enumerate(primary.get("sources") or []):
+        found.append(Entry(src["identifier"], src["type"], "primary", src, (*base, "primary", "sources", i)))
+    for i, wrapper in enumerate(artifacts.get("sidecars") or []):
+        side = wrapper["sidecar"]
+        found.append(Entry(side["identifier"], side["type"], "sidecar", side, (*base, "sidecars", i, "sidecar")))
+    return found
+
+
+def load_source(path: str, *, source_id: str | None = None, text: str | None = None) -> Source:
+    """Load, validate and return the one custom source in ``path`` (or ``source_id``)."""
+    label = "<stdin>" if path == "-" else path
+    document = read_document(path, text)
+    if not isinstance(document, dict):
+        raise SourceError(
+            f"{label}: expected a mapping (an artifact source entry, a service: or a template:), "
+            f"got {type(document).__name__ if document is not None else 'an empty file'}"
+        )
+    shape = detect_shape(document)
+    problem = source_errors(document, shape)
+    if problem:
+        raise SourceError(f"{label}: invalid {_SHAPE_NAMES[shape]}{problem}")
+    entries = _entries(document, shape)
+    entry = _pick(entries, source_id, label)
+    return _build(entry, document, shape, None if path == "-" else path)
+
+
+_SHAPE_NAMES = {
+    "native": "artifact source",
+    "service": "service YAML",
+    "template": "artifact source template",
+}
+
+
+def _pick(entries: list[Entry], source_id: str | None, label: str) -> Entry:
+    custom = [e for e in entries if e.type == "CustomArtifact"]
+    others = [e for e in entries if e.type != "CustomArtifact"]
+    not_runnable = (
+        "; not runnable locally: " + ", ".join(f"{e.identifier} ({e.type})" for e in others) if others else ""
+    )
+    if source_id is not None:
+        for e in entries:
+            if e.identifier == source_id:
+                if e.type != "CustomArtifact":
+                    raise SourceError(
+                        f"{label}: source {source_id!r} is of type {e.type}, which is not runnable locally; "
+                        "customsrc runs CustomArtifact sources"
+                    )
+                return e
+        listed = ", ".join(e.identifier for e in custom) or "none"
+        raise SourceError(f"{label}: no source {source_id!r}; custom sources: {listed}{not_runnable}")
+    if len(custom) == 1:
+        return custom[0]
+    if not custom:
+        raise SourceError(f"{label}: no CustomArtifact source in this file{not_runnable}")
+    listed = ", ".join(f"{e.identifier} ({e.role})" for e in custom)
+    raise SourceError(f"{label}: {len(custom)} custom sources; pick one with --source ID: {listed}")
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None) -> Source:
+    spec = entry.body["spec"]
+    settings: dict[str, Any] = document.get("customsrc") or {} if shape == "native" else {}
+    where = f"{file or '<stdin>'}"
+    fetch = (spec.get("scripts") or {}).get("fetchAllArtifacts") or {}
+    script_spec = fetch.get("spec") or {}
+    script = ((script_spec.get("source") or {}).get("spec") or {}).get("script") or ""
+    if settings.get("scriptFile"):
+        if script.strip():
+            raise SourceError(f"{where}: both an inline script and customsrc.scriptFile; keep one")
+        base = Path(file).parent if file else Path.cwd()
+        script_path = base / settings["scriptFile"]
+        try:
+            script = script_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SourceError(
+                f"{where}: customsrc.scriptFile {settings['scriptFile']!r}: cannot read: {exc.strerror}"
+            ) from None
+    declared = script_spec.get("shell", "Bash")
+    shell = settings.get("shell") or SHELLS.get(declared, "bash")
+    if script.strip():
+        if not (fetch.get("artifactsArrayPath") or "").strip():
+            raise SourceError(
+                f"{where}: source {entry.identifier!r} has a script but no artifactsArrayPath "
+                "(set it to the JSON path of the artifacts array, e.g. $.items, or $ for a top-level array)",
+                harness_message="Artifacts Array Path is missing",
+            )
+        if not (fetch.get("versionPath") or "").strip():
+            raise SourceError(
+                f"{where}: source {entry.identifier!r} has a script but no versionPath "
+                "(the path of the version inside one item, e.g. version)",
+                harness_message="Version Path is missing",
+            )
+    attributes: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for attr in fetch.get("attributes") or []:
+        if attr["name"] in seen:
+            raise SourceError(f"{where}: attribute {attr['name']!r} is mapped twice; keep one")
+        seen.add(attr["name"])
+        attributes.append((attr["name"], attr["value"]))
+    inputs = tuple(
+        InputVar(v["name"], v["type"], _text(v.get("value")), v.get("description", "") or "")
+        for v in spec.get("inputs") or []
+    )
+    names = [i.name for i in inputs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise SourceError(f"{where}: input {dupes[0]!r} is declared twice")
+    template_vars: dict[str, str] = {}
+    if shape == "template":
+        for var in document["template"].get("variables") or []:
+            value = _text(var.get("value"))
+            if value is not None:
+                template_vars[var["name"]] = value
+    payload_schema = _payload_schema(settings.get("payloadSchema"), file, where)
+    selectors = spec.get("delegateSelectors") or []
+    return Source(
+        identifier=entry.identifier,
+        file=file,
+        role=entry.role,
+        version=_text(spec.get("version")) or "",
+        version_regex=_text(spec.get("versionRegex")) or "",
+        timeout=(_text(spec.get("timeout")) or "").strip() or None,
+        inputs=inputs,
+        script=script,
+        shell=shell,
+        declared_shell=settings.get("shell") or declared,
+        artifacts_array_path=fetch.get("artifactsArrayPath"),
+        version_path=fetch.get("versionPath"),
+        attributes=tuple(attributes),
+        payload_schema=payload_schema,
+        template_variables=template_vars,
+        delegate_selectors=tuple(selectors) if isinstance(selectors, list) else (selectors,),
+        raw=entry.body,
+    )
+
+
+def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return value
+    import json
+
+    base = Path(file).parent if file else Path.cwd()
+    path = base / os.path.expanduser(value)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            schema = json.load(handle)
+    except OSError as exc:
+        raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: cannot read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: not JSON: {exc}") from None
+    if not isinstance(schema, dict):
+        raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: a JSON Schema must be an object")
+    return schema
