@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .choose import Criterion, choose, criterion_for
-from .durations import parse_duration
+from .units import parse_duration
 from .errors import CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
 from .expressions import artifact_expressions
 from .mapping import Artifact, Mapping as PathMapping

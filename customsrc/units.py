@@ -1,4 +1,4 @@
-"""Harness duration strings: ``30s``, ``2m``, ``2m 30s``, ``1h``, ``1d``, ``500ms``, ``1w``."""
+"""Units on the command line and in YAML: Harness durations (``30s``, ``2m 30s``) and sizes (``512M``)."""
 
 from __future__ import annotations
 
@@ -24,3 +24,15 @@ def parse_duration(text: str) -> float:
     if total <= 0:
         raise ValueError(f"duration must be positive: {text!r}")
     return total
+
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]?)(i?B?)?\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """Bytes for ``1048576``, ``512K``, ``512M``, ``1G`` (binary units); ValueError otherwise."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"not a size: {text!r} (use e.g. 512M, 1G or a number of bytes)")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2).upper()]

@@ -1,0 +1,55 @@
+"""The ``customsrc`` command: parse arguments, dispatch, turn typed errors into exit codes.
+
+This is the only place that exits; everything below it raises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+EXIT_CODES = """exit codes:
+  0  ok
+  1  internal error (a bug: the traceback is written to a log file named on stderr)
+  2  bad usage, source file, input, secret or expression
+  3  the script exited non-zero
+  4  the script timed out (its whole process tree was killed)
+  5  result file missing, unreadable, not JSON, or failing the schema or the mapping
+  6  no artifact version matches
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .commands import demo, run
+
+    parser = argparse.ArgumentParser(
+        prog="customsrc",
+        description="Run Harness CD custom artifact source scripts locally, exactly as a delegate would.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("-V", "--version", action="version", version=f"customsrc {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (run, demo):
+        module.add_parser(sub, EXIT_CODES)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("customsrc: interrupted\n")
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Helpers shared by subcommands: NAME=VALUE options, secrets files, the error handler."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from ..errors import CustomsrcError, UsageError
+from ..masking import Masker
+
+
+def pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
+    """``NAME=VALUE`` strings to a dict; a value may contain ``=``."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"{option} expects NAME=VALUE, got {item.split('=')[0]!r}")
+        out[name.strip()] = value
+    return out
+
+
+def expression_pairs(values: Sequence[str] | None) -> dict[str, str]:
+    """``'<+pipeline.name>=value'``: the expression ends at the first ``>=``."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        head, sep, value = item.partition(">=")
+        if not sep or not head.startswith("<+"):
+            raise UsageError(f"--expr expects '<+expression>=VALUE', got {item!r}")
+        out[head + ">"] = value
+    return out
+
+
+def read_secrets_file(path: str) -> dict[str, str]:
+    """``NAME=VALUE`` lines; blank lines and ``#`` comments are ignored."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except OSError as exc:
+        raise UsageError(f"--secrets-file {path}: cannot read: {exc.strerror}") from None
+    out: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            # Never echo the line: it may hold a secret.
+            raise UsageError(f"--secrets-file {path} line {number}: expected NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def fail(error: CustomsrcError, masker: Masker) -> int:
+    sys.stderr.write(f"customsrc: error: {masker.text(error.message)}\n")
+    return error.exit_code
+
+
+def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn an unexpected exception into one line plus a log file (the traceback with --debug)."""
+
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except CustomsrcError as exc:  # raised before a command could report it itself
+            return fail(exc, Masker(()))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            masker: Masker = getattr(args, "masker", None) or Masker(())
+            text = masker.text(traceback.format_exc())
+            if getattr(args, "debug", False):
+                sys.stderr.write(text)
+            fd, log = tempfile.mkstemp(prefix="customsrc-crash-", suffix=".log")
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            sys.stderr.write(
+                f"customsrc: error: internal error: {masker.text(type(exc).__name__ + ': ' + str(exc))} "
+                f"(traceback in {log}; please attach it to a bug report)\n"
+            )
+            return 1
+
+    return wrapper
+
+
+def add_common_exit_help(parser: argparse.ArgumentParser, exit_codes: str) -> None:
+    parser.epilog = exit_codes
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+

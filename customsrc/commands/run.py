@@ -1,0 +1,103 @@
+"""``customsrc run SOURCE``: run one custom artifact source and show what Harness would see."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from ..errors import CustomsrcError, UsageError
+from ..masking import Masker
+from .common import add_common_exit_help, expression_pairs, fail, guarded, pairs, read_secrets_file
+
+
+def add_parser(sub: Any, exit_codes: str) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "run",
+        help="run a source's fetch script and show its artifacts, choice and expressions",
+        description="Run a custom artifact source as a Harness delegate would: render it, run its "
+        "script in a private work directory, read and map the result, choose a version.",
+    )
+    parser.add_argument("source", help="source file: an artifact source entry, a service YAML, a template, or -")
+    add_run_options(parser)
+    add_common_exit_help(parser, exit_codes)
+    parser.set_defaults(handler=guarded(main))
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", dest="source_id", metavar="ID", help="the source to run in a file with several")
+    parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="set or override a declared input")
+    parser.add_argument("--secret", action="append", metavar="NAME=VALUE", help="a secret for <+secrets.getValue(\"NAME\")>")
+    parser.add_argument("--secrets-file", metavar="FILE", help="NAME=VALUE lines of secrets")
+    parser.add_argument("--expr", action="append", metavar="'<+EXPR>=VALUE'", help="a value for another <+...> expression")
+    parser.add_argument("--version", dest="version", metavar="VERSION", help="choose this exact version")
+    parser.add_argument("--version-regex", metavar="REGEX", help="choose the first version matching REGEX")
+    parser.add_argument("--timeout", metavar="DURATION", help="e.g. 30s, 2m (default: spec.timeout, else 3m)")
+    parser.add_argument("--format", choices=("table", "json", "yaml", "env"), default="table")
+    parser.add_argument("--limit", type=int, default=50, metavar="N", help="table rows to show (0: all)")
+    parser.add_argument("--max-result-size", default="512M", metavar="SIZE", help="largest result file read (512M)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not stream the script's output")
+    parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
+
+
+def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
+    """Environment < --secrets-file < --secret."""
+    from ..render import secrets_from_environ
+
+    secrets = secrets_from_environ(os.environ)
+    if args.secrets_file:
+        secrets.update(read_secrets_file(args.secrets_file))
+    secrets.update(pairs(args.secret, "--secret"))
+    return secrets
+
+
+def main(args: argparse.Namespace, *, text: str | None = None) -> int:
+    from .. import output
+    from ..api import fetch
+    from ..spec import load_source
+    from ..units import parse_size
+
+    masker = Masker(())
+    args.masker = masker
+    file = None if args.source == "-" else args.source
+    result = None
+    error: CustomsrcError | None = None
+    try:
+        secrets = collect_secrets(args)
+        masker = Masker(secrets.values())
+        args.masker = masker
+        try:
+            max_size = parse_size(args.max_result_size)
+        except ValueError as exc:
+            raise UsageError(f"--max-result-size: {exc}") from None
+        source = load_source(args.source, source_id=args.source_id, text=text)
+        out = sys.stderr.buffer
+
+        def stream(_name: str, data: bytes) -> None:
+            out.write(data)
+            out.flush()
+
+        result = fetch(
+            source,
+            inputs=pairs(args.input, "--input"),
+            secrets=secrets,
+            expressions=expression_pairs(args.expr),
+            version=args.version,
+            version_regex=args.version_regex,
+            timeout=args.timeout,
+            on_output=None if args.quiet else stream,
+            max_result_size=max_size,
+        )
+    except CustomsrcError as exc:
+        error = exc
+        result = getattr(exc, "result", None)
+    doc = output.document(result, file=file, error=error, masker=masker)
+    if error is None or args.format in ("json", "yaml"):
+        output.write(doc, args.format, sys.stdout, limit=args.limit)
+        sys.stdout.flush()
+    if error is not None:
+        return fail(error, masker)
+    for warning in doc["warnings"] if args.format != "table" else ():
+        sys.stderr.write(f"customsrc: warning: {warning}\n")
+    return 0

@@ -1,0 +1,149 @@
+"""Rendering a fetch for people and for later pipeline steps: table, json, yaml, env.
+
+Every format is built from one document (``document()``), which is what ``--format json``
+prints and ``schemas/run-output.schema.json`` describes. Secrets are masked in the document
+before any format sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from typing import Any, TextIO
+
+from .api import FetchResult
+from .errors import CustomsrcError
+from .masking import Masker
+
+FORMATS = ("table", "json", "yaml", "env")
+
+
+def _artifact(a: Any) -> dict[str, Any]:
+    return {"version": a.version, "metadata": dict(a.metadata)}
+
+
+def document(
+    result: FetchResult | None,
+    *,
+    file: str | None,
+    error: CustomsrcError | None = None,
+    masker: Masker | None = None,
+) -> dict[str, Any]:
+    """The run-output document (schemas/run-output.schema.json)."""
+    doc: dict[str, Any]
+    if result is None:
+        doc = {
+            "source": {"identifier": None, "file": file, "role": None},
+            "artifacts": [],
+            "selected": None,
+            "criterion": None,
+            "expressions": {},
+            "warnings": [],
+            "run": {"exit_code": None, "duration_ms": 0.0, "timed_out": False, "ran": False},
+        }
+    else:
+        run = result.run
+        doc = {
+            "source": {"identifier": result.source.identifier, "file": file, "role": result.source.role},
+            "artifacts": [_artifact(a) for a in result.artifacts],
+            "selected": _artifact(result.selected) if result.selected else None,
+            "criterion": result.criterion.describe() if result.criterion else None,
+            "expressions": dict(result.expressions),
+            "warnings": list(result.warnings),
+            "run": {
+                "exit_code": run.exit_code,
+                "duration_ms": run.duration_ms,
+                "timed_out": run.timed_out,
+                "ran": run.ran,
+            },
+        }
+    if error is not None:
+        doc["error"] = {
+            "kind": error.kind,
+            "message": error.message,
+            "harness_message": error.harness_message,
+            "exit_code": error.exit_code,
+        }
+    return masker.deep(doc) if masker else doc
+
+
+def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> None:
+    if fmt == "json":
+        json.dump(doc, out, ensure_ascii=False)
+        out.write("\n")
+    elif fmt == "yaml":
+        import yaml
+
+        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+        yaml.dump(doc, out, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+    elif fmt == "env":
+        _write_env(doc, out)
+    else:
+        _write_table(doc, out, limit)
+
+
+def env_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", key).upper()
+
+
+def _write_env(doc: dict[str, Any], out: TextIO) -> None:
+    """``NAME='value'`` lines a later shell step can ``source`` (values quoted for sh)."""
+    lines = [f"ARTIFACT_IDENTIFIER={shlex.quote(doc['source']['identifier'] or '')}"]
+    selected = doc["selected"]
+    if selected is not None:
+        version = selected["version"]
+        lines.append(f"ARTIFACT_VERSION={shlex.quote(version)}")
+        lines.append(f"ARTIFACT_TAG={shlex.quote(version)}")
+        lines.append(f"ARTIFACT_DISPLAY_NAME={shlex.quote('Build# ' + version)}")
+        for key, value in selected["metadata"].items():
+            lines.append(f"ARTIFACT_METADATA_{env_name(key)}={shlex.quote(value)}")
+    versions = "\n".join(a["version"] for a in doc["artifacts"])
+    lines.append(f"ARTIFACT_VERSIONS={shlex.quote(versions)}")
+    out.write("\n".join(lines) + "\n")
+
+
+def _clip(text: str, width: int) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _write_table(doc: dict[str, Any], out: TextIO, limit: int) -> None:
+    width = shutil.get_terminal_size((120, 24)).columns
+    src = doc["source"]
+    arts = doc["artifacts"]
+    run = doc["run"]
+    ran = f", script ran in {run['duration_ms']:.0f} ms" if run.get("ran") else ""
+    out.write(f"{src['identifier']} ({src['role']}) — {len(arts)} artifact{'s' if len(arts) != 1 else ''}{ran}\n")
+    if arts:
+        keys: list[str] = []
+        for a in arts:
+            for k in a["metadata"]:
+                if k not in keys:
+                    keys.append(k)
+        shown = arts if limit <= 0 else arts[:limit]
+        headers = ["", "VERSION", *keys]
+        chosen = doc["selected"]["version"] if doc["selected"] else None
+        rows = [
+            ["*" if a["version"] == chosen else "", a["version"], *(a["metadata"].get(k, "") for k in keys)]
+            for a in shown
+        ]
+        cap = max(12, (width - 2 * len(headers)) // max(len(headers) - 1, 1))
+        widths = [max(len(_clip(r[i], cap)) for r in [headers, *rows]) for i in range(len(headers))]
+        for row in [headers, *rows]:
+            cells = [_clip(c, cap).ljust(widths[i]) for i, c in enumerate(row)]
+            out.write(("  ".join(cells)).rstrip() + "\n")
+        if len(arts) > len(shown):
+            out.write(f"  … and {len(arts) - len(shown)} more (--limit 0 shows all, --format json lists them)\n")
+    if doc["selected"]:
+        out.write(f"\nchosen: {doc['selected']['version']} — {doc['criterion']}\n")
+        pad = max(len(k) for k in doc["expressions"])
+        for key, value in doc["expressions"].items():
+            out.write(f"  {key.ljust(pad)}  {value}\n")
+    elif doc["criterion"] and "error" not in doc:
+        out.write(f"\nchosen: {doc['criterion']}; pass --version or --version-regex to choose\n")
+    if doc["warnings"]:
+        out.write("\nwarnings:\n")
+        for warning in doc["warnings"]:
+            out.write(f"  - {warning}\n")
