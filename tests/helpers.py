@@ -1,0 +1,92 @@
+"""Test helpers: write real source files and run the real CLI in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_doc(
+    script: str,
+    *,
+    identifier: str = "test_source",
+    version: str = "<+input>",
+    version_regex: str | None = None,
+    array: str | None = "$.items",
+    version_path: str | None = "version",
+    attributes: Sequence[tuple[str, str]] = (),
+    inputs: Sequence[dict[str, Any]] = (),
+    timeout: str | None = None,
+    customsrc: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    fetch: dict[str, Any] = {
+        "spec": {"shell": "Bash", "source": {"type": "Inline", "spec": {"script": textwrap.dedent(script)}}}
+    }
+    if array is not None:
+        fetch["artifactsArrayPath"] = array
+    if version_path is not None:
+        fetch["versionPath"] = version_path
+    if attributes:
+        fetch["attributes"] = [{"name": n, "type": "String", "value": v} for n, v in attributes]
+    spec: dict[str, Any] = {"version": version, "scripts": {"fetchAllArtifacts": fetch}}
+    if version_regex is not None:
+        spec["versionRegex"] = version_regex
+    if inputs:
+        spec["inputs"] = list(inputs)
+    if timeout is not None:
+        spec["timeout"] = timeout
+    doc: dict[str, Any] = {"identifier": identifier, "type": "CustomArtifact", "spec": spec}
+    if customsrc:
+        doc["customsrc"] = customsrc
+    return doc
+
+
+def write_yaml(path: Path, doc: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def payload_script(payload: Any) -> str:
+    """A bash script that writes ``payload`` (JSON) to the result file."""
+    text = json.dumps(payload)
+    return f"cat > \"$HARNESS_ARTIFACT_RESULT_PATH\" <<'JSON'\n{text}\nJSON\n"
+
+
+class CLI:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+
+    def source(self, script: str, name: str = "source.yaml", **kwargs: Any) -> Path:
+        return write_yaml(self.tmp_path / name, source_doc(script, **kwargs))
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_SECRET_")}
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "customsrc.cli", *args],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            input=stdin,
+            timeout=timeout,
+            cwd=self.tmp_path,
+            check=False,
+        )
+
+    def json(self, *args: str, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
+        proc = self.run(*args, "--format", "json", **kwargs)
+        return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+

@@ -1,0 +1,134 @@
+"""The runner with real bash scripts: environment, work directory, output, timeout kill."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from customsrc.masking import MASK, Masker
+from customsrc.runner import RunOutcome, run_script
+
+
+def run(script: str, *, timeout: float = 10, secrets: tuple[str, ...] = (), shell: str = "bash", **kw: object) -> tuple[RunOutcome, bytes | None]:
+    def read(path: str, outcome: RunOutcome) -> bytes | None:
+        return Path(path).read_bytes() if os.path.exists(path) else None
+
+    return run_script(
+        script, shell=shell, inputs=kw.pop("inputs", {}), timeout=timeout, read_result=read,  # type: ignore[arg-type]
+        masker=Masker(secrets), **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_result_file_and_exit_code() -> None:
+    outcome, data = run('echo \'["x"]\' > "$HARNESS_ARTIFACT_RESULT_PATH"; exit 0')
+    assert outcome.exit_code == 0
+    assert data == b'["x"]\n'
+
+
+def test_firstgen_alias_points_at_the_same_file() -> None:
+    _, data = run('[ "$ARTIFACT_RESULT_PATH" = "$HARNESS_ARTIFACT_RESULT_PATH" ] && echo ok > "$ARTIFACT_RESULT_PATH"')
+    assert data == b"ok\n"
+
+
+def test_result_path_is_fresh_in_a_private_cwd() -> None:
+    script = (
+        'test ! -e "$HARNESS_ARTIFACT_RESULT_PATH" || exit 9\n'
+        '[ "$(dirname "$HARNESS_ARTIFACT_RESULT_PATH")" = "$PWD" ] || exit 8\n'
+        'stat -c %a "$PWD" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
+    outcome, data = run(script)
+    assert outcome.exit_code == 0
+    assert data == b"700\n"
+
+
+def test_work_directory_is_removed(tmp_path: Path) -> None:
+    run('echo "$PWD" > "$HARNESS_ARTIFACT_RESULT_PATH"; touch leftover', tmpdir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_environment_is_an_allow_list() -> None:
+    environ = {"PATH": os.environ["PATH"], "HOME": "/h", "AWS_SECRET_ACCESS_KEY": "leak", "LC_ALL": "C", "LANG": "C"}
+    _, data = run('env | sort > "$HARNESS_ARTIFACT_RESULT_PATH"', environ=environ, inputs={"REPO": "r"})
+    assert data is not None
+    names = {line.split("=", 1)[0] for line in data.decode().splitlines()}
+    assert "AWS_SECRET_ACCESS_KEY" not in names
+    assert {"PATH", "HOME", "LC_ALL", "LANG", "REPO", "HARNESS_ARTIFACT_RESULT_PATH", "ARTIFACT_RESULT_PATH"} <= names
+
+
+def test_stdin_is_dev_null() -> None:
+    outcome, data = run('cat > "$HARNESS_ARTIFACT_RESULT_PATH"')
+    assert outcome.exit_code == 0
+    assert data == b""
+
+
+def test_output_is_streamed_masked_and_tail_kept() -> None:
+    seen: list[tuple[str, bytes]] = []
+    outcome, _ = run("echo out hunter2; echo err hunter2 >&2", secrets=("hunter2",), on_output=lambda n, d: seen.append((n, d)))
+    joined = {name: b"".join(d for n, d in seen if n == name) for name in ("stdout", "stderr")}
+    assert joined["stdout"] == f"out {MASK}\n".encode()
+    assert joined["stderr"] == f"err {MASK}\n".encode()
+    assert outcome.stdout_tail == f"out {MASK}\n".encode()
+
+
+def test_tail_is_bounded() -> None:
+    outcome, _ = run("head -c 1000000 /dev/zero | tr '\\0' x")
+    assert len(outcome.stdout_tail) == 64 * 1024
+
+
+def test_python_and_sh_scripts() -> None:
+    _, data = run("import os\nopen(os.environ['HARNESS_ARTIFACT_RESULT_PATH'], 'w').write('[1]')\n", shell="python")
+    assert data == b"[1]"
+    _, data = run('echo sh > "$HARNESS_ARTIFACT_RESULT_PATH"', shell="sh")
+    assert data == b"sh\n"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_timeout_kills_a_tree_that_ignores_sigterm(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    script = f"""
+        trap '' TERM
+        (trap '' TERM; sleep 300) & echo $! >> {pids}
+        (trap '' TERM; while :; do sleep 1; done) & echo $! >> {pids}
+        echo $$ >> {pids}
+        while :; do sleep 1; done
+    """
+    start = time.monotonic()
+    outcome, data = run(script, timeout=1.0)
+    elapsed = time.monotonic() - start
+    assert outcome.timed_out
+    assert outcome.exit_code is None
+    assert data is None
+    assert elapsed < 3.0
+    recorded = [int(p) for p in pids.read_text().split()]
+    assert len(recorded) == 3
+    time.sleep(0.1)
+    assert [p for p in recorded if _alive(p)] == []
+
+
+def test_background_jobs_do_not_outlive_a_successful_run(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    start = time.monotonic()
+    outcome, _ = run(f'sleep 300 & echo $! > {pidfile}; echo "[]" > "$HARNESS_ARTIFACT_RESULT_PATH"')
+    assert outcome.exit_code == 0
+    assert time.monotonic() - start < 3
+    time.sleep(0.1)
+    assert not _alive(int(pidfile.read_text()))
+
+
+@pytest.mark.parametrize("code", [1, 3, 127])
+def test_exit_codes_are_reported(code: int) -> None:
+    assert run(f"exit {code}")[0].exit_code == code

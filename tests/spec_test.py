@@ -1,0 +1,153 @@
+"""Source files: the three shapes, picking a source, and schema error trails word for word."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from customsrc.errors import SourceError
+from customsrc.spec import load_source
+
+from .helpers import source_doc, write_yaml
+
+NATIVE = source_doc("echo hi", identifier="nexus_components", attributes=[("url", "assets[0].downloadUrl")])
+
+
+def service(*entries: dict[str, Any], sidecars: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
+    return {
+        "service": {
+            "name": "svc",
+            "identifier": "svc",
+            "serviceDefinition": {
+                "type": "Kubernetes",
+                "spec": {
+                    "artifacts": {
+                        "primary": {"primaryArtifactRef": "<+input>", "sources": list(entries)},
+                        "sidecars": [{"sidecar": s} for s in sidecars],
+                    }
+                },
+            },
+        }
+    }
+
+
+DOCKER = {"identifier": "docker_img", "type": "DockerRegistry", "spec": {"connectorRef": "c", "imagePath": "a/b", "tag": "<+input>"}}
+
+
+def entry(identifier: str) -> dict[str, Any]:
+    e = copy.deepcopy(NATIVE)
+    e["identifier"] = identifier
+    return e
+
+
+def error_of(tmp_path: Path, doc: Any, **kw: Any) -> str:
+    path = write_yaml(tmp_path / "f.yaml", doc) if isinstance(doc, dict) else tmp_path / "f.yaml"
+    if not isinstance(doc, dict):
+        path.write_text(doc)
+    with pytest.raises(SourceError) as info:
+        load_source(str(path), **kw)
+    return info.value.message.replace(str(path), "f.yaml")
+
+
+def test_native_entry(tmp_path: Path) -> None:
+    src = load_source(str(write_yaml(tmp_path / "n.yaml", NATIVE)))
+    assert (src.identifier, src.role, src.version_path, src.attributes) == (
+        "nexus_components", "primary", "version", (("url", "assets[0].downloadUrl"),),
+    )
+
+
+def test_service_picks_the_only_custom_source_and_lists_others(tmp_path: Path) -> None:
+    src = load_source(str(write_yaml(tmp_path / "s.yaml", service(DOCKER, entry("custom_one")))))
+    assert src.identifier == "custom_one"
+
+
+def test_service_with_several_sources_needs_source_flag(tmp_path: Path) -> None:
+    doc = service(entry("a"), DOCKER, sidecars=(entry("side"),))
+    assert error_of(tmp_path, doc) == "f.yaml: 2 custom sources; pick one with --source ID: a (primary), side (sidecar)"
+    src = load_source(str(tmp_path / "f.yaml"), source_id="side")
+    assert src.role == "sidecar"
+
+
+def test_non_custom_source_is_not_runnable(tmp_path: Path) -> None:
+    assert error_of(tmp_path, service(DOCKER), source_id="docker_img") == (
+        "f.yaml: source 'docker_img' is of type DockerRegistry, which is not runnable locally; "
+        "customsrc runs CustomArtifact sources"
+    )
+    assert error_of(tmp_path, service(DOCKER)) == (
+        "f.yaml: no CustomArtifact source in this file; not runnable locally: docker_img (DockerRegistry)"
+    )
+
+
+def test_unknown_source_id(tmp_path: Path) -> None:
+    assert error_of(tmp_path, service(entry("a")), source_id="b") == "f.yaml: no source 'b'; custom sources: a"
+
+
+def test_template(tmp_path: Path) -> None:
+    doc = {"template": {"name": "t", "identifier": "tpl", "versionLabel": "1", "type": "ArtifactSource", "spec": {"type": "CustomArtifact", "spec": NATIVE["spec"]}}}
+    assert load_source(str(write_yaml(tmp_path / "t.yaml", doc))).identifier == "tpl"
+
+
+def test_trail_to_a_misspelt_key(tmp_path: Path) -> None:
+    doc = copy.deepcopy(NATIVE)
+    doc["spec"]["scripts"]["fetchAllArtifacts"]["versionpath"] = "v"
+    assert error_of(tmp_path, doc) == (
+        "f.yaml: invalid artifact source ==> At key: spec ==> At key: scripts ==> At key: fetchAllArtifacts"
+        " ==> Additional properties are not allowed ('versionpath' was unexpected)"
+    )
+
+
+def test_trail_into_a_service_list(tmp_path: Path) -> None:
+    bad = entry("a")
+    bad["spec"]["inputs"] = [{"name": "X", "type": "Strin", "value": "v"}]
+    assert error_of(tmp_path, service(DOCKER, bad)) == (
+        "f.yaml: invalid service YAML ==> At key: service ==> At key: serviceDefinition ==> At key: spec"
+        " ==> At key: artifacts ==> At key: primary ==> At key: sources ==> At index 1 ==> At key: spec"
+        " ==> At key: inputs ==> At index 0 ==> At key: type ==> 'Strin' is not one of ['String', 'Number', 'Secret']"
+    )
+
+
+def test_bad_identifier(tmp_path: Path) -> None:
+    assert "At key: identifier ==> '1bad' does not match" in error_of(tmp_path, entry("1bad"))
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "identifier: a\n  bad: [\n") .startswith("f.yaml: not valid YAML at line")
+
+
+def test_not_a_mapping(tmp_path: Path) -> None:
+    assert error_of(tmp_path, "- a\n- b\n") == (
+        "f.yaml: expected a mapping (an artifact source entry, a service: or a template:), got list"
+    )
+
+
+def test_missing_file() -> None:
+    with pytest.raises(SourceError, match="no such file"):
+        load_source("/nonexistent/x.yaml")
+
+
+def test_script_without_paths_is_the_harness_error(tmp_path: Path) -> None:
+    doc = source_doc("echo hi", array=None)
+    path = write_yaml(tmp_path / "f.yaml", doc)
+    with pytest.raises(SourceError) as info:
+        load_source(str(path))
+    assert info.value.harness_message == "Artifacts Array Path is missing"
+    doc = source_doc("echo hi", version_path=None)
+    with pytest.raises(SourceError) as info:
+        load_source(str(write_yaml(path, doc)))
+    assert info.value.harness_message == "Version Path is missing"
+
+
+def test_script_file_and_shell_from_customsrc_block(tmp_path: Path) -> None:
+    (tmp_path / "fetch.py").write_text("print(1)\n")
+    doc = source_doc("", customsrc={"shell": "python", "scriptFile": "fetch.py"})
+    src = load_source(str(write_yaml(tmp_path / "f.yaml", doc)))
+    assert (src.shell, src.script) == ("python", "print(1)\n")
+
+
+def test_stdin_text() -> None:
+    import yaml
+
+    assert load_source("-", text=yaml.safe_dump(NATIVE)).file is None
