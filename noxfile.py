@@ -1,0 +1,39 @@
+"""Sessions: tests, lint, bench, gen."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+
+TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite against the installed package."""
+    session.install(".", *TEST_DEPS)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over everything, mypy --strict over the package."""
+    session.install(".", "ruff", "mypy", "types-PyYAML", "types-jsonschema", *TEST_DEPS)
+    session.run("ruff", "check", ".")
+    session.run("mypy", "customsrc")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """A/B ratios against a bash + jq baseline, measured in one run on this machine."""
+    session.install(".")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def gen(session: nox.Session) -> None:
+    """Regenerate customsrc/_*_validator.py from schemas/."""
+    session.install(".")
+    session.run("python", "-c", "from customsrc.schemacheck import write_generated; print(write_generated('customsrc'))")
