@@ -1,7 +1,7 @@
 """The JsonPath forms Harness users write, evaluated with Jayway JsonPath's semantics.
 
 Harness reads the payload with Jayway JsonPath (Jackson provider, no options). Supported here:
-``$``, ``.name``, ``['name']`` / ``["name"]``, ``[N]`` / ``[-N]``, ``[*]`` and ``.*``. Filters,
+``$``, ``.name``, ``['name']`` / ``["name"]``, ``[N]``, ``[*]`` and ``.*``. Filters,
 slices, unions, deep scans and functions are refused with a clear message rather than guessed.
 
 Jayway rules reproduced (checked against the real library in tests/oracle_test.py):
@@ -111,9 +111,17 @@ def _parse_bracket(text: str, inner: str) -> Token:
         if mark in inner:
             raise _unsupported(text, what)
     try:
-        return Index(int(inner))
+        index = int(inner)
     except ValueError:
         raise PathSyntaxError(f"path {text!r}: cannot read [{inner}]; use ['name'], [N] or [*]") from None
+    if index < 0:
+        # Jayway versions disagree: older ones (Debian's 2.0.0) fail on [-1], newer ones count from
+        # the end. A path that may fail on the delegate must not pass here.
+        raise PathSyntaxError(
+            f"path {text!r}: negative index [{index}] fails on some Harness delegates' JsonPath; "
+            "use a non-negative index, or order the items in the script"
+        )
+    return Index(index)
 
 
 def parse_tokens(text: str) -> tuple[Token, ...]:
@@ -257,10 +265,9 @@ def _walk(
                     f"{render(trail)} is {_kind(model)}, not an array",
                 )
             return
-        i = token.index if token.index >= 0 else len(model) + token.index
-        if 0 <= i < len(model):
+        if token.index < len(model):
             trail.append(token)
-            _walk(tokens, k + 1, model[i], trail, definite, out)
+            _walk(tokens, k + 1, model[token.index], trail, definite, out)
             trail.pop()
         return
     # Wildcard: everything after it is indefinite.

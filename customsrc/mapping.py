@@ -82,7 +82,7 @@ def _fast_reader(path: CompiledPath) -> Callable[[Any], Any] | None:
         model = item
         for step in steps:
             if type(step) is int:
-                if type(model) is not list or not -len(model) <= step < len(model):
+                if type(model) is not list or step >= len(model):
                     return _MISSING
             elif type(model) is not dict or step not in model:
                 return _MISSING

@@ -249,6 +249,7 @@ def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None)
             value = _text(var.get("value"))
             if value is not None:
                 template_vars[var["name"]] = value
+    _check_paths(fetch, where)
     payload_schema = _payload_schema(settings.get("payloadSchema"), file, where)
     selectors = spec.get("delegateSelectors") or []
     return Source(
@@ -291,3 +292,18 @@ def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] 
     if not isinstance(schema, dict):
         raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: a JSON Schema must be an object")
     return schema
+
+
+def _check_paths(fetch: dict[str, Any], where: str) -> None:
+    """Refuse JsonPath syntax customsrc cannot evaluate before anything runs."""
+    from .jsonpath import PathSyntaxError, compile_absolute, compile_relative
+
+    checks = [("artifactsArrayPath", fetch.get("artifactsArrayPath"), compile_absolute)]
+    checks.append(("versionPath", fetch.get("versionPath"), compile_relative))
+    checks += [(f"attribute {a['name']!r}", a["value"], compile_relative) for a in fetch.get("attributes") or []]
+    for what, path, compile_path in checks:
+        if path and path.strip():
+            try:
+                compile_path(path)
+            except PathSyntaxError as exc:
+                raise SourceError(f"{where}: {what}: {exc}") from None

@@ -151,3 +151,11 @@ def test_stdin_text() -> None:
     import yaml
 
     assert load_source("-", text=yaml.safe_dump(NATIVE)).file is None
+
+
+def test_unsupported_path_syntax_is_refused_before_running(tmp_path: Path) -> None:
+    doc = source_doc("echo hi", attributes=[("u", "assets[?(@.x)].u")])
+    assert error_of(tmp_path, doc) == (
+        "f.yaml: attribute 'u': path 'assets[?(@.x)].u' uses JsonPath filters ([?(...)]), which customsrc "
+        "does not evaluate; use $, .name, ['name'], [N] or [*]"
+    )
