@@ -36,4 +36,6 @@ def bench(session: nox.Session) -> None:
 def gen(session: nox.Session) -> None:
     """Regenerate customsrc/_*_validator.py from schemas/."""
     session.install(".")
-    session.run("python", "-c", "from customsrc.schemacheck import write_generated; print(write_generated('customsrc'))")
+    session.run(
+        "python", "-c", "from customsrc.schemacheck import write_generated; print(write_generated('customsrc'))"
+    )

@@ -1,8 +1,8 @@
 """customsrc: run Harness CD custom artifact source scripts locally, exactly as a delegate would.
 
-    >>> import customsrc
-    >>> result = customsrc.fetch("source.yaml", inputs={"REPO": "releases"})  # doctest: +SKIP
-    >>> result.selected.version  # doctest: +SKIP
+>>> import customsrc
+>>> result = customsrc.fetch("source.yaml", inputs={"REPO": "releases"})  # doctest: +SKIP
+>>> result.selected.version  # doctest: +SKIP
 """
 
 from __future__ import annotations

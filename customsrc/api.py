@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from .choose import Criterion, choose, criterion_for
-from .units import parse_duration
 from .errors import CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
 from .expressions import artifact_expressions
-from .mapping import Artifact, Mapping as PathMapping
+from .mapping import Artifact
+from .mapping import Mapping as PathMapping
 from .masking import Masker
 from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, parse_payload, read_result_bytes
 from .render import render_source
 from .runner import OutputCallback, RunOutcome, run_script
 from .spec import Source, load_source
+from .units import parse_duration
 
 HARNESS_PIPELINE_TIMEOUT = 180.0  # what a Harness pipeline enforces on the fetch task
 HARNESS_UI_TIMEOUT = 30.0  # what the UI's "list versions" call allows
@@ -99,8 +100,18 @@ def fetch(
     timings = result.timings
     try:
         _fetch_into(
-            result, inputs, secrets, expressions, version, version_regex, timeout, on_output, environ,
-            max_result_size, sandbox, tmpdir,
+            result,
+            inputs,
+            secrets,
+            expressions,
+            version,
+            version_regex,
+            timeout,
+            on_output,
+            environ,
+            max_result_size,
+            sandbox,
+            tmpdir,
         )
     except CustomsrcError as exc:
         exc.result = result  # type: ignore[attr-defined]
@@ -145,8 +156,7 @@ def _fetch_into(
         # Harness: no script means a manually entered version; nothing runs.
         if criterion.kind == "none":
             raise UsageError(
-                f"source {source.identifier!r} has no script and its version is a runtime input; "
-                "pass --version VALUE"
+                f"source {source.identifier!r} has no script and its version is a runtime input; pass --version VALUE"
             )
         if criterion.kind == "regex":
             raise UsageError(
@@ -167,8 +177,16 @@ def _fetch_into(
         return parse_payload(read_result_bytes(path, max_result_size))
 
     outcome, payload = run_script(
-        rendered.script, shell=source.shell, inputs=rendered.env, timeout=seconds, read_result=read,
-        masker=masker, on_output=on_output, environ=environ, sandbox=sandbox, tmpdir=tmpdir,
+        rendered.script,
+        shell=source.shell,
+        inputs=rendered.env,
+        timeout=seconds,
+        read_result=read,
+        masker=masker,
+        on_output=on_output,
+        environ=environ,
+        sandbox=sandbox,
+        tmpdir=tmpdir,
     )
     run = result.run
     run.ran = True

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-DEMO_TOKEN = "demo-token-7f3c9a"  # the demo's secret: watch it come out masked
+DEMO_TOKEN = "demo-token-7f3c9a"  # noqa: S105 - the demo's secret: watch it come out masked
 VERSIONS = ["2.4.1", "2.4.0", "2.3.7", "2.3.6-rc1", "2.2.0"]
 
 
@@ -34,7 +34,10 @@ def _components(base: str) -> dict[str, Any]:
                         "downloadUrl": f"{base}/repository/releases/com/example/demo-app/{version}/"
                         f"demo-app-{version}.jar",
                         "path": f"com/example/demo-app/{version}/demo-app-{version}.jar",
-                        "checksum": {"sha1": f"{n:02d}" + "a1b2c3d4" * 4 + "e5f6", "md5": f"{n:02d}" + "9f8e7d6c" * 3 + "bb"},
+                        "checksum": {
+                            "sha1": f"{n:02d}" + "a1b2c3d4" * 4 + "e5f6",
+                            "md5": f"{n:02d}" + "9f8e7d6c" * 3 + "bb",
+                        },
                         "fileSize": 1048576 + n * 4096,
                         "lastModified": f"2026-11-{20 - n:02d}T10:00:00.000+00:00",
                     }
@@ -45,7 +48,7 @@ def _components(base: str) -> dict[str, Any]:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         url = urlparse(self.path)
         if self.headers.get("Authorization") != f"Bearer {DEMO_TOKEN}":
             self._send(401, {"message": "Unauthorized"})
@@ -57,8 +60,8 @@ class _Handler(BaseHTTPRequestHandler):
         if repo != "releases":
             self._send(404, {"message": f"Repository not found: {repo}"})
             return
-        host, port = self.server.server_address[:2]
-        self._send(200, _components(f"http://{host!s}:{port}"))
+        port = self.server.server_port  # type: ignore[attr-defined]
+        self._send(200, _components(f"http://127.0.0.1:{port}"))
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body, indent=2).encode()
@@ -68,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - inherited signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

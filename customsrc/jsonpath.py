@@ -36,7 +36,7 @@ class Wildcard:
     pass
 
 
-Token = Union[Prop, Index, Wildcard]
+Token = Union[Prop, Index, Wildcard]  # noqa: UP007 - a runtime alias; X | Y needs 3.10 classes
 
 
 class PathSyntaxError(ValueError):
@@ -92,8 +92,7 @@ _UNSUPPORTED = {
 
 def _unsupported(text: str, what: str) -> PathSyntaxError:
     return PathSyntaxError(
-        f"path {text!r} uses JsonPath {what}, which customsrc does not evaluate; "
-        "use $, .name, ['name'], [N] or [*]"
+        f"path {text!r} uses JsonPath {what}, which customsrc does not evaluate; use $, .name, ['name'], [N] or [*]"
     )
 
 
@@ -177,10 +176,7 @@ def compile_absolute(text: str) -> CompiledPath:
     stripped = text.strip()
     if not stripped:
         raise PathSyntaxError("path is empty")
-    if stripped.startswith("$"):
-        body = stripped[1:]
-    else:
-        body = "." + stripped
+    body = stripped[1:] if stripped.startswith("$") else "." + stripped
     return CompiledPath(text, parse_tokens(body))
 
 
@@ -260,8 +256,7 @@ def _walk(
             if definite:
                 rest = "".join(_fmt(t) for t in tokens[k:])
                 raise PathNotFound(
-                    f"Filter: {rest} can only be applied to arrays. Current context is: "
-                    + _java_text_lazy(model),
+                    f"Filter: {rest} can only be applied to arrays. Current context is: " + _java_text_lazy(model),
                     f"{render(trail)} is {_kind(model)}, not an array",
                 )
             return

@@ -104,14 +104,17 @@ class Mapping:
 
     def _children(self, payload: Any) -> list[Any]:
         tokens = (*self.array_path.tokens, Wildcard())
-        children = evaluate(
-            CompiledPath(self.array_path.text + "[*]", tokens), payload
-        )
+        children = evaluate(CompiledPath(self.array_path.text + "[*]", tokens), payload)
         assert isinstance(children, list)
         return children
 
     def _read(
-        self, payload: Any, item: Any, index: int, path: CompiledPath, fast: Callable[[Any], Any] | None,
+        self,
+        payload: Any,
+        item: Any,
+        index: int,
+        path: CompiledPath,
+        fast: Callable[[Any], Any] | None,
         direct: bool,
     ) -> Any:
         if direct and fast is not None:
@@ -134,9 +137,9 @@ class Mapping:
                 reason=exc.message,
                 kind="mapping",
             ) from None
-        direct_list = self.array_path.definite and isinstance(
-            evaluate(self.array_path, payload), list
-        ) if children else False
+        direct_list = (
+            self.array_path.definite and isinstance(evaluate(self.array_path, payload), list) if children else False
+        )
         pairs: list[tuple[int, Any, dict[str, str]]] = []
         for i, item in enumerate(children):
             try:
@@ -196,18 +199,17 @@ def _dedupe(pairs: list[tuple[int, Any, dict[str, str]]], count: int) -> Mapping
         first_at[version] = i
         result.artifacts.append(Artifact(version, metadata, i))
     if count == 0:
-        result.warnings.append("the artifacts array is empty: no versions (Harness: \"Results are empty\")")
+        result.warnings.append('the artifacts array is empty: no versions (Harness: "Results are empty")')
     for i in result.skipped[:MAX_LISTED]:
         result.warnings.append(
-            f"item [{i}]: skipped: version is null or empty (Harness: \"There is an object in output "
-            "without mandatory build number\")"
+            f'item [{i}]: skipped: version is null or empty (Harness: "There is an object in output '
+            'without mandatory build number")'
         )
     if len(result.skipped) > MAX_LISTED:
         result.warnings.append(f"... and {len(result.skipped) - MAX_LISTED} more items skipped for no version")
     for i, first, version in result.duplicates[:MAX_LISTED]:
         result.warnings.append(
-            f"item [{i}]: skipped: duplicate of version {version!r} at item [{first}] "
-            "(Harness keeps the first)"
+            f"item [{i}]: skipped: duplicate of version {version!r} at item [{first}] (Harness keeps the first)"
         )
     if len(result.duplicates) > MAX_LISTED:
         result.warnings.append(f"... and {len(result.duplicates) - MAX_LISTED} more duplicate versions skipped")

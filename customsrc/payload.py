@@ -36,7 +36,7 @@ def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> byt
         fd = os.open(path, flags)
     except FileNotFoundError:
         raise ResultError(
-            "the script wrote no result file: write the JSON to \"$HARNESS_ARTIFACT_RESULT_PATH\"",
+            'the script wrote no result file: write the JSON to "$HARNESS_ARTIFACT_RESULT_PATH"',
             reason=f"{path} (No such file or directory)",
             kind="result_missing",
         ) from None
@@ -47,9 +47,7 @@ def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> byt
                 reason=f"{path} (symbolic link)",
                 kind="result_unreadable",
             ) from None
-        raise ResultError(
-            f"cannot open the result file: {exc.strerror}", kind="result_unreadable"
-        ) from None
+        raise ResultError(f"cannot open the result file: {exc.strerror}", kind="result_unreadable") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -113,7 +111,7 @@ def parse_payload(data: bytes) -> Payload:
         start += 1
     if start >= n:
         raise ResultError(
-            "the result file is empty: the script wrote nothing to \"$HARNESS_ARTIFACT_RESULT_PATH\"",
+            'the result file is empty: the script wrote nothing to "$HARNESS_ARTIFACT_RESULT_PATH"',
             reason="No content to map due to end-of-input",
             kind="result_not_json",
         )
@@ -129,9 +127,7 @@ def parse_payload(data: bytes) -> Payload:
     except ValueError as exc:
         raise ResultError(f"the result file is not valid JSON: {exc}", kind="result_not_json") from None
     except RecursionError:
-        raise ResultError(
-            "the result file is nested too deeply to read", kind="result_not_json"
-        ) from None
+        raise ResultError("the result file is nested too deeply to read", kind="result_not_json") from None
     warnings: list[str] = []
     rest = end
     while rest < n and text[rest] in _WS:
@@ -140,8 +136,7 @@ def parse_payload(data: bytes) -> Payload:
         # Jackson reads a number token to its end: "123abc" is an error there, not trailing data.
         if isinstance(value, (int, float)) and not isinstance(value, bool) and rest == end:
             raise ResultError(
-                f"the result file is not valid JSON: unexpected character after a number at "
-                f"{_position(text, rest)}",
+                f"the result file is not valid JSON: unexpected character after a number at {_position(text, rest)}",
                 kind="result_not_json",
             )
         warnings.append(

@@ -17,7 +17,7 @@ from .spec import Source
 _EXPRESSION = re.compile(r"<\+((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
 _SECRET = re.compile(r"""^secrets\.getValue\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$""")
 _TEMPLATE_VAR = re.compile(r"^template\.variables\.([A-Za-z_][A-Za-z0-9_]*)$")
-ENV_SECRET_PREFIX = "CUSTOMSRC_SECRET_"
+ENV_SECRET_PREFIX = "CUSTOMSRC_SECRET_"  # noqa: S105 - a variable-name prefix
 
 
 @dataclass
@@ -64,9 +64,7 @@ def _missing_secret(name: str, where: str) -> SecretError:
 
 
 class _Renderer:
-    def __init__(
-        self, source: Source, secrets: Mapping[str, str], expressions: Mapping[str, str]
-    ) -> None:
+    def __init__(self, source: Source, secrets: Mapping[str, str], expressions: Mapping[str, str]) -> None:
         self.source = source
         self.secrets = secrets
         self.expressions = {_normalise(k): v for k, v in expressions.items()}
@@ -95,8 +93,7 @@ class _Renderer:
             return self.render(self.source.template_variables[template_var.group(1)], where)
         line = text.count("\n", 0, start) + 1
         raise ExpressionError(
-            f"{where} line {line}: expression {whole} has no value outside Harness; "
-            f"pass --expr '{whole}=VALUE'"
+            f"{where} line {line}: expression {whole} has no value outside Harness; pass --expr '{whole}=VALUE'"
         )
 
 

@@ -140,7 +140,8 @@ def _execute(
         close_fds=True,
     )
     pgid = proc.pid  # start_new_session: the child leads its own process group
-    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout is not None
+    assert proc.stderr is not None
     streams = {proc.stdout.fileno(): "stdout", proc.stderr.fileno(): "stderr"}
     maskers = {name: masker.stream() for name in streams.values()}
     tails = {name: _Tail(TAIL_BYTES) for name in streams.values()}
@@ -175,7 +176,7 @@ def _execute(
             if pidfd < 0 and exited_at is None:
                 wait = min(wait, 0.05)
             for key, _ in selector.select(max(wait, 0)):
-                fd = int(key.fd)  # type: ignore[call-overload]
+                fd = int(key.fd)
                 if fd == pidfd:
                     selector.unregister(pidfd)
                     continue

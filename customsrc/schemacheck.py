@@ -9,8 +9,8 @@ payload against a source's own schema.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .resources import load_schema
@@ -50,7 +50,7 @@ def source_errors(document: Any, shape: str) -> str | None:
     from . import _source_validator
 
     try:
-        _source_validator.validate(document)
+        _source_validator.validate(document)  # type: ignore[no-untyped-call]
     except JsonSchemaException:
         pass  # explained below, with jsonschema's best match
     else:
@@ -80,7 +80,7 @@ def payload_errors(payload: Any) -> str | None:
     from . import _payload_validator
 
     try:
-        _payload_validator.validate(payload)
+        _payload_validator.validate(payload)  # type: ignore[no-untyped-call]
     except JsonSchemaException:
         return instance_errors(load_schema(PAYLOAD_SCHEMA), payload)
     return None

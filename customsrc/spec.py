@@ -90,10 +90,7 @@ def read_document(path: str, text: str | None = None) -> Any:
     label = "<stdin>" if path == "-" else path
     if text is None:
         try:
-            if path == "-":
-                text = sys.stdin.read()
-            else:
-                text = Path(path).read_text(encoding="utf-8")
+            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise SourceError(f"{label}: no such file; pass the YAML you would give Harness") from None
         except IsADirectoryError:

@@ -23,7 +23,9 @@ def check(doc: dict[str, object]) -> None:
 
 
 def test_json_success_document(cli: CLI) -> None:
-    path = cli.source(payload_script(PAYLOAD), version="1.2.2", attributes=[("url", "url")], identifier="nexus_components")
+    path = cli.source(
+        payload_script(PAYLOAD), version="1.2.2", attributes=[("url", "url")], identifier="nexus_components"
+    )
     code, doc, _ = cli.json("run", str(path))
     check(doc)
     assert code == 0
@@ -78,7 +80,9 @@ def test_exit_2_unknown_expression(cli: CLI) -> None:
 
 def test_expr_flag(cli: CLI) -> None:
     script = 'echo "[{\\"v\\": \\"<+pipeline.name>\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"'
-    code, doc, _ = cli.json("run", str(cli.source(script, array="$", version_path="v")), "--expr", "<+pipeline.name>=deploy")
+    code, doc, _ = cli.json(
+        "run", str(cli.source(script, array="$", version_path="v")), "--expr", "<+pipeline.name>=deploy"
+    )
     assert (code, doc["artifacts"][0]["version"]) == (0, "deploy")
 
 
@@ -135,14 +139,16 @@ def test_exit_5_result_problems(cli: CLI, script: str, kind: str, fragment: str)
 
 def test_exit_5_own_payload_schema(cli: CLI) -> None:
     schema = {"type": "object", "properties": {"items": {"type": "array", "items": {"required": ["version", "url"]}}}}
-    path = cli.source(payload_script({"items": [{"version": "1", "url": "u"}, {"version": "2"}]}), customsrc={"payloadSchema": schema})
-    code, doc, err = cli.json("run", str(path))
+    path = cli.source(
+        payload_script({"items": [{"version": "1", "url": "u"}, {"version": "2"}]}), customsrc={"payloadSchema": schema}
+    )
+    code, _doc, err = cli.json("run", str(path))
     assert code == 5
     assert "payload ==> At key: items ==> At index 1 ==> 'url' is a required property" in err
 
 
 def test_exit_6_no_version(cli: CLI) -> None:
-    code, doc, err = cli.json("run", str(cli.source(payload_script(PAYLOAD), version="9.9")))
+    code, doc, _err = cli.json("run", str(cli.source(payload_script(PAYLOAD), version="9.9")))
     check(doc)
     assert code == 6
     assert doc["error"]["harness_message"] == "Artifact version not found"
@@ -181,7 +187,11 @@ def test_table_format(cli: CLI) -> None:
 
 def test_sidecar_expressions(cli: CLI) -> None:
     side = source_doc(payload_script(PAYLOAD), identifier="side_car", version="1.2.3", attributes=[("url", "url")])
-    doc = {"service": {"serviceDefinition": {"type": "Kubernetes", "spec": {"artifacts": {"sidecars": [{"sidecar": side}]}}}}}
+    doc = {
+        "service": {
+            "serviceDefinition": {"type": "Kubernetes", "spec": {"artifacts": {"sidecars": [{"sidecar": side}]}}}
+        }
+    }
     path = write_yaml(cli.tmp_path / "svc.yaml", doc)
     code, out, _ = cli.json("run", str(path))
     assert code == 0
@@ -225,7 +235,9 @@ def test_secret_masked_in_error_message(cli: CLI) -> None:
 
 
 def test_secrets_file_and_environment(cli: CLI, tmp_path: Path) -> None:
-    script = 'echo "[{\\"v\\": \\"<+secrets.getValue("a")>-<+secrets.getValue("b")>\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+    script = (
+        'echo "[{\\"v\\": \\"<+secrets.getValue("a")>-<+secrets.getValue("b")>\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+    )
     path = cli.source(script, array="$", version_path="v")
     (tmp_path / "secrets.env").write_text("# comment\n\na=one\n")
     code, doc, _ = cli.json("run", str(path), "--secrets-file", "secrets.env", env={"CUSTOMSRC_SECRET_B": "two"})

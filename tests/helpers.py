@@ -88,5 +88,3 @@ class CLI:
     def json(self, *args: str, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
         proc = self.run(*args, "--format", "json", **kwargs)
         return proc.returncode, json.loads(proc.stdout), proc.stderr
-
-

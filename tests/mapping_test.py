@@ -115,7 +115,9 @@ def test_any_item_without_the_version_key_fails_the_whole_fetch() -> None:
     assert "No results for path: $['items'][1]['n']" in (err.harness_message or "")
 
 
-@pytest.mark.parametrize(("value", "kind"), [(1, "a number"), (1.5, "a number"), (True, "a boolean"), (["1"], "an array")])
+@pytest.mark.parametrize(
+    ("value", "kind"), [(1, "a number"), (1.5, "a number"), (True, "a boolean"), (["1"], "an array")]
+)
 def test_non_string_version_fails(value: Any, kind: str) -> None:
     err = fails(Mapping("$", "v", []), [{"v": value}])
     assert f"is {kind}" in err.message
@@ -157,7 +159,13 @@ def test_null_attribute_fails() -> None:
 def test_metadata_is_java_text() -> None:
     payload = [{"v": "1", "n": 3.50, "big": 12345678.0, "o": {"sha1": "ab", "md5": "cd"}, "l": [1, "a"], "t": True}]
     meta = Mapping("$", "v", [("n", "n"), ("big", "big"), ("o", "o"), ("l", "l"), ("t", "t")]).apply(payload)
-    assert meta.artifacts[0].metadata == {"n": "3.5", "big": "1.2345678E7", "o": "{sha1=ab, md5=cd}", "l": "[1, a]", "t": "true"}
+    assert meta.artifacts[0].metadata == {
+        "n": "3.5",
+        "big": "1.2345678E7",
+        "o": "{sha1=ab, md5=cd}",
+        "l": "[1, a]",
+        "t": "true",
+    }
 
 
 def test_wildcard_attribute_gives_java_list_text() -> None:

@@ -29,8 +29,17 @@ from customsrc.mapping import Mapping
 from customsrc.payload import parse_payload
 
 HERE = Path(__file__).resolve().parent
-JARS = ["json-path", "json-smart", "accessors-smart", "asm", "slf4j-api", "slf4j-nop",
-        "jackson-core", "jackson-databind", "jackson-annotations"]
+JARS = [
+    "json-path",
+    "json-smart",
+    "accessors-smart",
+    "asm",
+    "slf4j-api",
+    "slf4j-nop",
+    "jackson-core",
+    "jackson-databind",
+    "jackson-annotations",
+]
 pytestmark = pytest.mark.oracle
 
 
@@ -41,13 +50,19 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> Any:
         pytest.fail(f"the Java oracle needs javac and Debian's jars (missing: {missing}); .ci/run installs them")
     classpath = ":".join(f"/usr/share/java/{j}.jar" for j in JARS)
     out = tmp_path_factory.mktemp("oracle")
-    subprocess.run(["javac", "-d", str(out), "-cp", classpath, str(HERE / "oracle" / "HarnessMapping.java")], check=True)
+    subprocess.run(
+        ["javac", "-d", str(out), "-cp", classpath, str(HERE / "oracle" / "HarnessMapping.java")], check=True
+    )
 
     def run(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         lines = "\n".join(json.dumps(c) for c in cases) + "\n"
         proc = subprocess.run(
-            ["java", "-cp", f"{out}:{classpath}", "HarnessMapping"], input=lines, capture_output=True,
-            text=True, check=True, timeout=300,
+            ["java", "-cp", f"{out}:{classpath}", "HarnessMapping"],
+            input=lines,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
         )
         return [json.loads(line) for line in proc.stdout.splitlines()]
 
@@ -69,13 +84,15 @@ def ours(path: Path, array: str, version: str, attrs: list[list[str]]) -> dict[s
 
 
 def scalar(rng: random.Random) -> Any:
-    return rng.choice([
-        lambda: rng.choice(["1.0", "2.0.1", "v3", "", "a b", "é✓"]),
-        lambda: rng.randint(-5, 10**12),
-        lambda: round(rng.uniform(-1e9, 1e9), rng.randint(0, 6)),
-        lambda: rng.choice([0.5, 3.50, 1000.0, 12345678.0, 1e-5, 0.001, 1e21, 2.5e-7]),
-        lambda: rng.choice([True, False, None]),
-    ])()
+    return rng.choice(
+        [
+            lambda: rng.choice(["1.0", "2.0.1", "v3", "", "a b", "é✓"]),
+            lambda: rng.randint(-5, 10**12),
+            lambda: round(rng.uniform(-1e9, 1e9), rng.randint(0, 6)),
+            lambda: rng.choice([0.5, 3.50, 1000.0, 12345678.0, 1e-5, 0.001, 1e21, 2.5e-7]),
+            lambda: rng.choice([True, False, None]),
+        ]
+    )()
 
 
 def value(rng: random.Random, depth: int = 0) -> Any:
@@ -123,8 +140,16 @@ def case(rng: random.Random, path: Path) -> dict[str, Any]:
     path.write_text(text, encoding="utf-8")
     version = rng.choice(["version", "version", "['version']", "$.version", "v"])
     attrs = rng.sample(
-        [["url", "url"], ["size", "size"], ["sum", "checksum"], ["tags", "tags"], ["dl", "assets[0].downloadUrl"],
-         ["first", "assets[0].checksum"], ["all", "assets[*].downloadUrl"], ["second", "assets[1].checksum"]],
+        [
+            ["url", "url"],
+            ["size", "size"],
+            ["sum", "checksum"],
+            ["tags", "tags"],
+            ["dl", "assets[0].downloadUrl"],
+            ["first", "assets[0].checksum"],
+            ["all", "assets[*].downloadUrl"],
+            ["second", "assets[1].checksum"],
+        ],
         rng.randint(0, 3),
     )
     return {"file": str(path), "array": array, "version": version, "attrs": attrs}
@@ -137,7 +162,7 @@ def test_random_payloads_map_identically(oracle: Any, tmp_path: Path) -> None:
     assert len(theirs) == len(cases)
     successes = 0
     tolerated = 0
-    for c, expected in zip(cases, theirs):
+    for c, expected in zip(cases, theirs, strict=True):
         got = ours(Path(c["file"]), c["array"], c["version"], c["attrs"])
         if expected["ok"] and not got["ok"] and "Missing property in path" in got["reason"]:
             assert any("[*]" in path for _, path in c["attrs"]), c
@@ -146,10 +171,10 @@ def test_random_payloads_map_identically(oracle: Any, tmp_path: Path) -> None:
         got.pop("reason", None)
         if expected["ok"]:
             successes += 1
-            expected = {k: expected[k] for k in ("ok", "artifacts", "skipped", "duplicates")}
+            want = {k: expected[k] for k in ("ok", "artifacts", "skipped", "duplicates")}
         else:
-            expected = {"ok": False}
-        assert got == expected, (c, Path(c["file"]).read_text(encoding="utf-8"), theirs[cases.index(c)])
+            want = {"ok": False}
+        assert got == want, (c, Path(c["file"]).read_text(encoding="utf-8"), theirs[cases.index(c)])
     # The generator must exercise both outcomes substantially, or the comparison proves little.
     assert 200 < successes < 1300
     assert tolerated < 100
@@ -157,8 +182,16 @@ def test_random_payloads_map_identically(oracle: Any, tmp_path: Path) -> None:
 
 def test_spec_examples_agree(oracle: Any, tmp_path: Path) -> None:
     examples = [
-        ({"items": [{"version": "1.0", "n": 3.50, "big": 12345678.0, "o": {"sha1": "ab", "md5": "cd"}, "f": 1000.0}]},
-         "items", "version", [["n", "n"], ["big", "big"], ["o", "o"], ["f", "f"]]),
+        (
+            {
+                "items": [
+                    {"version": "1.0", "n": 3.50, "big": 12345678.0, "o": {"sha1": "ab", "md5": "cd"}, "f": 1000.0}
+                ]
+            },
+            "items",
+            "version",
+            [["n", "n"], ["big", "big"], ["o", "o"], ["f", "f"]],
+        ),
         ({"items": [{"version": None}, {"version": ""}, {"version": "1"}, {"version": "1"}]}, "$.items", "version", []),
         ({"items": [{"version": 1}]}, "items", "version", []),
         ({"items": [{"version": "1", "u": None}]}, "items", "version", [["u", "u"]]),
@@ -169,7 +202,7 @@ def test_spec_examples_agree(oracle: Any, tmp_path: Path) -> None:
         path = tmp_path / f"e{i}.json"
         path.write_text(json.dumps(doc))
         cases.append({"file": str(path), "array": array, "version": version, "attrs": attrs})
-    for c, expected in zip(cases, oracle(cases)):
+    for c, expected in zip(cases, oracle(cases), strict=True):
         got = ours(Path(c["file"]), c["array"], c["version"], c["attrs"])
         assert got["ok"] == expected["ok"]
         if got["ok"]:

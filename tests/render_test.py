@@ -16,7 +16,10 @@ def load(tmp_path: Path, script: str = "true", **kw: object) -> object:
 
 
 def test_inputs_become_environment_text(tmp_path: Path) -> None:
-    src = load(tmp_path, inputs=[{"name": "N", "type": "Number", "value": "1.10"}, {"name": "S", "type": "String", "value": "x"}])
+    src = load(
+        tmp_path,
+        inputs=[{"name": "N", "type": "Number", "value": "1.10"}, {"name": "S", "type": "String", "value": "x"}],
+    )
     assert render_source(src).env == {"N": "1.10", "S": "x"}  # type: ignore[arg-type]
 
 

@@ -12,13 +12,20 @@ from customsrc.masking import MASK, Masker
 from customsrc.runner import RunOutcome, run_script
 
 
-def run(script: str, *, timeout: float = 10, secrets: tuple[str, ...] = (), shell: str = "bash", **kw: object) -> tuple[RunOutcome, bytes | None]:
+def run(
+    script: str, *, timeout: float = 10, secrets: tuple[str, ...] = (), shell: str = "bash", **kw: object
+) -> tuple[RunOutcome, bytes | None]:
     def read(path: str, outcome: RunOutcome) -> bytes | None:
         return Path(path).read_bytes() if os.path.exists(path) else None
 
     return run_script(
-        script, shell=shell, inputs=kw.pop("inputs", {}), timeout=timeout, read_result=read,  # type: ignore[arg-type]
-        masker=Masker(secrets), **kw,  # type: ignore[arg-type]
+        script,
+        shell=shell,
+        inputs=kw.pop("inputs", {}),
+        timeout=timeout,
+        read_result=read,  # type: ignore[arg-type]
+        masker=Masker(secrets),
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -66,7 +73,9 @@ def test_stdin_is_dev_null() -> None:
 
 def test_output_is_streamed_masked_and_tail_kept() -> None:
     seen: list[tuple[str, bytes]] = []
-    outcome, _ = run("echo out hunter2; echo err hunter2 >&2", secrets=("hunter2",), on_output=lambda n, d: seen.append((n, d)))
+    outcome, _ = run(
+        "echo out hunter2; echo err hunter2 >&2", secrets=("hunter2",), on_output=lambda n, d: seen.append((n, d))
+    )
     joined = {name: b"".join(d for n, d in seen if n == name) for name in ("stdout", "stderr")}
     assert joined["stdout"] == f"out {MASK}\n".encode()
     assert joined["stderr"] == f"err {MASK}\n".encode()

@@ -34,7 +34,11 @@ def service(*entries: dict[str, Any], sidecars: tuple[dict[str, Any], ...] = ())
     }
 
 
-DOCKER = {"identifier": "docker_img", "type": "DockerRegistry", "spec": {"connectorRef": "c", "imagePath": "a/b", "tag": "<+input>"}}
+DOCKER = {
+    "identifier": "docker_img",
+    "type": "DockerRegistry",
+    "spec": {"connectorRef": "c", "imagePath": "a/b", "tag": "<+input>"},
+}
 
 
 def entry(identifier: str) -> dict[str, Any]:
@@ -55,7 +59,10 @@ def error_of(tmp_path: Path, doc: Any, **kw: Any) -> str:
 def test_native_entry(tmp_path: Path) -> None:
     src = load_source(str(write_yaml(tmp_path / "n.yaml", NATIVE)))
     assert (src.identifier, src.role, src.version_path, src.attributes) == (
-        "nexus_components", "primary", "version", (("url", "assets[0].downloadUrl"),),
+        "nexus_components",
+        "primary",
+        "version",
+        (("url", "assets[0].downloadUrl"),),
     )
 
 
@@ -86,7 +93,15 @@ def test_unknown_source_id(tmp_path: Path) -> None:
 
 
 def test_template(tmp_path: Path) -> None:
-    doc = {"template": {"name": "t", "identifier": "tpl", "versionLabel": "1", "type": "ArtifactSource", "spec": {"type": "CustomArtifact", "spec": NATIVE["spec"]}}}
+    doc = {
+        "template": {
+            "name": "t",
+            "identifier": "tpl",
+            "versionLabel": "1",
+            "type": "ArtifactSource",
+            "spec": {"type": "CustomArtifact", "spec": NATIVE["spec"]},
+        }
+    }
     assert load_source(str(write_yaml(tmp_path / "t.yaml", doc))).identifier == "tpl"
 
 
@@ -114,7 +129,7 @@ def test_bad_identifier(tmp_path: Path) -> None:
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
-    assert error_of(tmp_path, "identifier: a\n  bad: [\n") .startswith("f.yaml: not valid YAML at line")
+    assert error_of(tmp_path, "identifier: a\n  bad: [\n").startswith("f.yaml: not valid YAML at line")
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
+
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
 
@@ -89,4 +90,3 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
 def add_common_exit_help(parser: argparse.ArgumentParser, exit_codes: str) -> None:
     parser.epilog = exit_codes
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
-

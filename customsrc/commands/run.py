@@ -28,9 +28,13 @@ def add_parser(sub: Any, exit_codes: str) -> None:
 def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", dest="source_id", metavar="ID", help="the source to run in a file with several")
     parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="set or override a declared input")
-    parser.add_argument("--secret", action="append", metavar="NAME=VALUE", help="a secret for <+secrets.getValue(\"NAME\")>")
+    parser.add_argument(
+        "--secret", action="append", metavar="NAME=VALUE", help='a secret for <+secrets.getValue("NAME")>'
+    )
     parser.add_argument("--secrets-file", metavar="FILE", help="NAME=VALUE lines of secrets")
-    parser.add_argument("--expr", action="append", metavar="'<+EXPR>=VALUE'", help="a value for another <+...> expression")
+    parser.add_argument(
+        "--expr", action="append", metavar="'<+EXPR>=VALUE'", help="a value for another <+...> expression"
+    )
     parser.add_argument("--version", dest="version", metavar="VERSION", help="choose this exact version")
     parser.add_argument("--version-regex", metavar="REGEX", help="choose the first version matching REGEX")
     parser.add_argument("--timeout", metavar="DURATION", help="e.g. 30s, 2m (default: spec.timeout, else 3m)")

@@ -1,0 +1,190 @@
+"""A/B benchmark: customsrc against a bash + jq baseline doing the same by hand, in one run.
+
+Prints ratios (customsrc / baseline) for
+  1. a trivial 3-item source (goal: wall time <= 2x the baseline), and
+  2. a 100,000-item Nexus-shaped payload of ~56 MB (goal: wall time <= 0.5x, peak RSS <= jq's).
+
+Both sides run the same fetch script (which writes the payload to the result file); the baseline
+then maps it with jq; customsrc runs the source end to end (`customsrc run --format json`).
+Wall time is the median of interleaved runs; peak memory is ru_maxrss of each command's process
+tree (os.wait4). Usage: python benchmarks/bench.py [--quick]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GNU_TIME = "/usr/bin/time"
+ITEM_KEYS = ("url", "sha1", "md5", "size", "modified")
+JQ_MAP = (
+    "[.items[] | {version: .version, metadata: {url: .assets[0].downloadUrl, sha1: .assets[0].checksum.sha1, "
+    "md5: .assets[0].checksum.md5, size: (.assets[0].fileSize | tostring), modified: .assets[0].lastModified}}]"
+)
+ATTRS = {
+    "url": "assets[0].downloadUrl",
+    "sha1": "assets[0].checksum.sha1",
+    "md5": "assets[0].checksum.md5",
+    "size": "assets[0].fileSize",
+    "modified": "assets[0].lastModified",
+}
+
+
+def nexus_payload(count: int) -> dict[str, object]:
+    items = []
+    for n in range(count):
+        version = f"{n // 10000}.{n // 100 % 100}.{n % 100}"
+        items.append(
+            {
+                "id": f"bWF2ZW4tcmVsZWFzZXM6{n:012d}",
+                "repository": "maven-releases",
+                "format": "maven2",
+                "group": "com.example.platform",
+                "name": "payments-service",
+                "version": version,
+                "assets": [
+                    {
+                        "downloadUrl": f"https://nexus.example.com/repository/maven-releases/com/example/platform/"
+                        f"payments-service/{version}/payments-service-{version}.jar",
+                        "path": f"com/example/platform/payments-service/{version}/payments-service-{version}.jar",
+                        "id": f"YXNzZXQ6{n:016d}",
+                        "repository": "maven-releases",
+                        "format": "maven2",
+                        "checksum": {"sha1": f"{n:040x}", "md5": f"{n:032x}"},
+                        "contentType": "application/java-archive",
+                        "lastModified": "2026-11-20T10:00:00.000+00:00",
+                        "fileSize": 1048576 + n,
+                    }
+                ],
+            }
+        )
+    return {"items": items, "continuationToken": None}
+
+
+def source_yaml(payload_file: Path, attrs: dict[str, str]) -> str:
+    attributes = "".join(f'        - {{name: {k}, type: String, value: "{v}"}}\n' for k, v in attrs.items())
+    return f"""identifier: bench
+type: CustomArtifact
+spec:
+  version: <+input>
+  scripts:
+    fetchAllArtifacts:
+      artifactsArrayPath: $.items
+      versionPath: version
+      attributes:
+{attributes}      spec:
+        shell: Bash
+        source:
+          type: Inline
+          spec:
+            script: |
+              cat {payload_file} > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+def baseline_script(payload_file: Path, jq_filter: str) -> str:
+    return f"""set -e
+export HARNESS_ARTIFACT_RESULT_PATH=$(mktemp)
+bash -c 'cat {payload_file} > "$HARNESS_ARTIFACT_RESULT_PATH"'
+jq -c '{jq_filter}' "$HARNESS_ARTIFACT_RESULT_PATH"
+rm -f "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+def measure(argv: list[str]) -> tuple[float, int]:
+    """Wall seconds and peak RSS (KiB) of one run of ``argv`` and everything it waited for.
+
+    GNU time reports the peak; reading ru_maxrss of a child forked from this (large) Python
+    process would count the forked image before exec.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [GNU_TIME, "-f", "%M", "-o", report.name, *argv],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        wall = time.perf_counter() - start
+        if proc.returncode != 0:
+            raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(argv)}")
+        peak = int(report.read().split()[-1])
+    return wall, peak
+
+
+def compare(name: str, ours: list[str], theirs: list[str], runs: int) -> dict[str, float]:
+    measure(ours), measure(theirs)  # warm caches
+    ours_t, theirs_t, ours_m, theirs_m = [], [], [], []
+    for _ in range(runs):
+        t, m = measure(ours)
+        ours_t.append(t)
+        ours_m.append(m)
+        t, m = measure(theirs)
+        theirs_t.append(t)
+        theirs_m.append(m)
+    o, b = statistics.median(ours_t), statistics.median(theirs_t)
+    om, bm = max(ours_m), max(theirs_m)
+    print(f"{name}:")
+    print(f"  customsrc   {o * 1000:9.1f} ms  peak {om / 1024:8.1f} MiB")
+    print(f"  bash + jq   {b * 1000:9.1f} ms  peak {bm / 1024:8.1f} MiB")
+    print(f"  ratio       wall {o / b:.2f}x   peak memory {om / bm:.2f}x")
+    return {"wall_ratio": o / b, "mem_ratio": om / bm, "ours_ms": o * 1000, "base_ms": b * 1000}
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    if not os.path.exists(GNU_TIME):
+        raise SystemExit("GNU time (Debian package 'time') is needed to measure peak memory")
+    for tool in ("jq", "bash"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is needed for the baseline")
+    customsrc = shutil.which("customsrc") or sys.exit("install customsrc first (nox -s bench does)")
+    work = Path(tempfile.mkdtemp(prefix="customsrc-bench-"))
+    try:
+        small = work / "small.json"
+        small.write_text(json.dumps({"items": [{"version": f"1.0.{i}", "url": f"https://x/{i}"} for i in range(3)]}))
+        (work / "small.yaml").write_text(source_yaml(small, {"url": "url"}))
+        (work / "small.sh").write_text(
+            baseline_script(small, "[.items[] | {version: .version, metadata: {url: .url}}]")
+        )
+        big = work / "big.json"
+        count = 10_000 if quick else 100_000
+        big.write_text(json.dumps(nexus_payload(count), indent=1))
+        (work / "big.yaml").write_text(source_yaml(big, ATTRS))
+        (work / "big.sh").write_text(baseline_script(big, JQ_MAP))
+        print(
+            f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
+            f"{subprocess.run(['jq', '--version'], capture_output=True, text=True, check=True).stdout.strip()}"
+        )
+        run = [customsrc, "run", "--format", "json", "-q"]
+        results = {
+            "trivial": compare(
+                "trivial 3-item source (goal <= 2x wall)",
+                [*run, str(work / "small.yaml")],
+                ["bash", str(work / "small.sh")],
+                10 if quick else 40,
+            ),
+            "nexus": compare(
+                f"{count:,}-item Nexus payload, {big.stat().st_size / 1e6:.0f} MB "
+                "(goal <= 0.5x wall, <= 1x peak memory)",
+                [*run, str(work / "big.yaml")],
+                ["bash", str(work / "big.sh")],
+                2 if quick else 5,
+            ),
+        }
+        print("summary: " + json.dumps({k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
