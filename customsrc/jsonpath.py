@@ -123,8 +123,18 @@ def _parse_bracket(text: str, inner: str) -> Token:
     return Index(index)
 
 
-def parse_tokens(text: str) -> tuple[Token, ...]:
-    """Parse the part of a path after ``$`` (or a relative path) into tokens."""
+def parse_tokens(body: str, text: str | None = None) -> tuple[Token, ...]:
+    """Parse the part of a path after ``$`` (or a relative path) into tokens; ``text`` is the
+    path as the user wrote it, for messages."""
+    try:
+        return _parse_tokens(body)
+    except PathSyntaxError as exc:
+        if text is not None and text != body:
+            raise PathSyntaxError(str(exc).replace(repr(body), repr(text), 1)) from None
+        raise
+
+
+def _parse_tokens(text: str) -> tuple[Token, ...]:
     tokens: list[Token] = []
     pos = 0
     n = len(text)
@@ -177,7 +187,7 @@ def compile_absolute(text: str) -> CompiledPath:
     if not stripped:
         raise PathSyntaxError("path is empty")
     body = stripped[1:] if stripped.startswith("$") else "." + stripped
-    return CompiledPath(text, parse_tokens(body))
+    return CompiledPath(text, parse_tokens(body, text))
 
 
 def compile_relative(text: str) -> CompiledPath:
@@ -186,7 +196,7 @@ def compile_relative(text: str) -> CompiledPath:
     stripped = text.strip()
     if not stripped:
         raise PathSyntaxError("path is empty")
-    return CompiledPath(text, parse_tokens("." + stripped))
+    return CompiledPath(text, parse_tokens("." + stripped, text))
 
 
 def evaluate(
