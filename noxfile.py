@@ -7,7 +7,8 @@ import nox
 nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
-TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2"]
+# fastjsonschema generates customsrc/_*_validator.py; pinned so the freshness test compares like with like.
+TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2", "fastjsonschema==2.22.3"]
 
 
 @nox.session
@@ -35,7 +36,7 @@ def bench(session: nox.Session) -> None:
 @nox.session
 def gen(session: nox.Session) -> None:
     """Regenerate customsrc/_*_validator.py from schemas/."""
-    session.install(".")
+    session.install(".", "fastjsonschema==2.22.3")
     session.run(
         "python", "-c", "from customsrc.schemacheck import write_generated; print(write_generated('customsrc'))"
     )

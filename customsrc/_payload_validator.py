@@ -3,8 +3,8 @@
 # ruff: noqa
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+Decimal = float  # no Decimal in YAML/JSON documents
+from customsrc.schemaerror import JsonSchemaValueException, JsonSchemaValuesException
 
 
 NoneType = type(None)

@@ -3,9 +3,9 @@
 # ruff: noqa
 # mypy: ignore-errors
 VERSION = "2.22.3"
-from decimal import Decimal
+Decimal = float  # no Decimal in YAML/JSON documents
 import re
-from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException
+from customsrc.schemaerror import JsonSchemaValueException, JsonSchemaValuesException
 
 
 REGEX_PATTERNS = {

@@ -6,10 +6,9 @@ No global state, nothing printed, nothing exits: a typed ``FetchResult`` or a ty
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from .choose import Criterion, choose, criterion_for
@@ -28,28 +27,41 @@ HARNESS_PIPELINE_TIMEOUT = 180.0  # what a Harness pipeline enforces on the fetc
 HARNESS_UI_TIMEOUT = 30.0  # what the UI's "list versions" call allows
 
 
-@dataclass
 class RunInfo:
-    exit_code: int | None = None
-    duration_ms: float = 0.0
-    timed_out: bool = False
-    ran: bool = False
-    stdout_tail: str = ""
-    stderr_tail: str = ""
+    """How the script ran (tails already masked)."""
+
+    __slots__ = ("duration_ms", "exit_code", "ran", "stderr_tail", "stdout_tail", "timed_out")
+
+    def __init__(self) -> None:
+        self.exit_code: int | None = None
+        self.duration_ms = 0.0
+        self.timed_out = False
+        self.ran = False
+        self.stdout_tail = ""
+        self.stderr_tail = ""
+
+    def __repr__(self) -> str:
+        return f"RunInfo(exit_code={self.exit_code}, duration_ms={self.duration_ms}, timed_out={self.timed_out})"
 
 
-@dataclass
 class FetchResult:
-    """Everything one fetch produced (secrets already masked)."""
+    """Everything one fetch produced (secrets already masked in the script's output)."""
 
-    source: Source
-    artifacts: list[Artifact] = field(default_factory=list)
-    selected: Artifact | None = None
-    criterion: Criterion | None = None
-    expressions: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    run: RunInfo = field(default_factory=RunInfo)
-    timings: dict[str, float] = field(default_factory=dict)
+    __slots__ = ("artifacts", "criterion", "expressions", "run", "selected", "source", "timings", "warnings")
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.artifacts: list[Artifact] = []
+        self.selected: Artifact | None = None
+        self.criterion: Criterion | None = None
+        self.expressions: dict[str, str] = {}
+        self.warnings: list[str] = []
+        self.run = RunInfo()
+        self.timings: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        chosen = self.selected.version if self.selected else None
+        return f"FetchResult(source={self.source.identifier!r}, artifacts={len(self.artifacts)}, selected={chosen!r})"
 
 
 def _timeout_for(source: Source, timeout: float | str | None, warnings: list[str]) -> float:
@@ -73,7 +85,7 @@ def _timeout_for(source: Source, timeout: float | str | None, warnings: list[str
 
 
 def fetch(
-    source: Source | str | Path,
+    source: Source | str | os.PathLike[str],
     *,
     source_id: str | None = None,
     inputs: Mapping[str, str] | None = None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import NoMatchingVersion, UsageError
 from .mapping import Artifact
@@ -21,8 +21,7 @@ RUNTIME_INPUT = "<+input>"
 _LAST_PUBLISHED_REGEX = re.compile(r"^<\+lastPublished\.tag>\.regex\((.*)\)$", re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Criterion:
+class Criterion(NamedTuple):
     """What to choose: ``kind`` is ``exact``, ``regex`` or ``none`` (list only)."""
 
     kind: str

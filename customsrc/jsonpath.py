@@ -15,24 +15,20 @@ Jayway rules reproduced (checked against the real library in tests/oracle_test.p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 _WILDCARD = object()
 
 
-@dataclass(frozen=True)
-class Prop:
+class Prop(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True)
-class Index:
-    index: int
+class Index(NamedTuple):
+    position: int
 
 
-@dataclass(frozen=True)
-class Wildcard:
+class Wildcard(NamedTuple):
     pass
 
 
@@ -55,8 +51,7 @@ class PathNotFound(LookupError):
         self.hint = hint
 
 
-@dataclass(frozen=True)
-class CompiledPath:
+class CompiledPath(NamedTuple):
     """An immutable compiled path: evaluate it many times without parsing again."""
 
     text: str
@@ -71,7 +66,7 @@ def _fmt(token: Token) -> str:
     if isinstance(token, Prop):
         return "['" + token.name + "']"
     if isinstance(token, Index):
-        return f"[{token.index}]"
+        return f"[{token.position}]"
     return "[*]"
 
 
@@ -270,9 +265,9 @@ def _walk(
                     f"{render(trail)} is {_kind(model)}, not an array",
                 )
             return
-        if token.index < len(model):
+        if token.position < len(model):
             trail.append(token)
-            _walk(tokens, k + 1, model[token.index], trail, definite, out)
+            _walk(tokens, k + 1, model[token.position], trail, definite, out)
             trail.pop()
         return
     # Wildcard: everything after it is indefinite.

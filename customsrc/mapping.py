@@ -8,8 +8,7 @@ afterwards are null/empty versions skipped and duplicates dropped (first kept).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ResultError
 from .javatext import java_text
@@ -30,20 +29,21 @@ _MISSING = object()
 MAX_LISTED = 10
 
 
-@dataclass(frozen=True)
-class Artifact:
+class Artifact(NamedTuple):
     version: str
     metadata: dict[str, str]
-    index: int
+    position: int  # the item's index in the payload
 
 
-@dataclass
 class MappingResult:
-    artifacts: list[Artifact]
-    warnings: list[str] = field(default_factory=list)
-    skipped: list[int] = field(default_factory=list)
-    duplicates: list[tuple[int, int, str]] = field(default_factory=list)
-    item_count: int = 0
+    __slots__ = ("artifacts", "duplicates", "item_count", "skipped", "warnings")
+
+    def __init__(self, artifacts: list[Artifact], item_count: int = 0) -> None:
+        self.artifacts = artifacts
+        self.item_count = item_count
+        self.warnings: list[str] = []
+        self.skipped: list[int] = []
+        self.duplicates: list[tuple[int, int, str]] = []
 
 
 def _kind(value: Any) -> str:
@@ -67,7 +67,7 @@ def _fast_reader(path: CompiledPath) -> Callable[[Any], Any] | None:
     (which raises Jayway's exact error) whenever anything is not as expected."""
     if not path.definite:
         return None
-    steps: list[str | int] = [t.name if isinstance(t, Prop) else t.index for t in path.tokens]  # type: ignore[union-attr]
+    steps: list[str | int] = [t.name if isinstance(t, Prop) else t.position for t in path.tokens]  # type: ignore[union-attr]
     if len(steps) == 1 and isinstance(steps[0], str):
         key = steps[0]
 

@@ -8,9 +8,8 @@ before any format sees it.
 from __future__ import annotations
 
 import json
+import os
 import re
-import shlex
-import shutil
 from typing import Any, TextIO
 
 from .api import FetchResult
@@ -90,6 +89,8 @@ def env_name(key: str) -> str:
 
 def _write_env(doc: dict[str, Any], out: TextIO) -> None:
     """``NAME='value'`` lines a later shell step can ``source`` (values quoted for sh)."""
+    import shlex
+
     lines = [f"ARTIFACT_IDENTIFIER={shlex.quote(doc['source']['identifier'] or '')}"]
     selected = doc["selected"]
     if selected is not None:
@@ -110,7 +111,10 @@ def _clip(text: str, width: int) -> str:
 
 
 def _write_table(doc: dict[str, Any], out: TextIO, limit: int) -> None:
-    width = shutil.get_terminal_size((120, 24)).columns
+    try:
+        width = os.get_terminal_size(out.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        width = int(os.environ.get("COLUMNS", "120") or 120)
     src = doc["source"]
     arts = doc["artifacts"]
     run = doc["run"]

@@ -12,7 +12,6 @@ import errno
 import json
 import os
 import stat
-from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ResultError
@@ -21,12 +20,14 @@ DEFAULT_MAX_RESULT_SIZE = 512 * 1024 * 1024
 _WS = " \t\n\r"
 
 
-@dataclass
 class Payload:
-    value: Any
-    size: int
-    head: bytes
-    warnings: list[str] = field(default_factory=list)
+    __slots__ = ("head", "size", "value", "warnings")
+
+    def __init__(self, value: Any, size: int, head: bytes, warnings: list[str]) -> None:
+        self.value = value
+        self.size = size
+        self.head = head
+        self.warnings = warnings
 
 
 def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> bytes:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from .errors import ExpressionError, InputError, SecretError
 from .spec import Source
@@ -20,13 +19,15 @@ _TEMPLATE_VAR = re.compile(r"^template\.variables\.([A-Za-z_][A-Za-z0-9_]*)$")
 ENV_SECRET_PREFIX = "CUSTOMSRC_SECRET_"  # noqa: S105 - a variable-name prefix
 
 
-@dataclass
 class Rendered:
     """What a run needs: the script text, the input environment and every value to mask."""
 
-    script: str
-    env: dict[str, str]
-    secret_values: list[str] = field(default_factory=list)
+    __slots__ = ("env", "script", "secret_values")
+
+    def __init__(self, script: str, env: dict[str, str], secret_values: list[str]) -> None:
+        self.script = script
+        self.env = env
+        self.secret_values = secret_values
 
 
 def secret_env_key(name: str) -> str:

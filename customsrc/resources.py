@@ -4,18 +4,18 @@ checkout (``schemas/``, ``scripts/``, ``templates/``)."""
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 @cache
-def data_dir(name: str) -> Path:
+def data_dir(name: str) -> str:
     """The folder ``name`` (schemas, scripts or templates), installed or in a checkout."""
-    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
-        if candidate.is_dir():
+    for candidate in (os.path.join(_PACKAGE, "_data", name), os.path.join(os.path.dirname(_PACKAGE), name)):
+        if os.path.isdir(candidate):
             return candidate
     raise FileNotFoundError(f"customsrc data folder {name!r} is missing from this installation")
 
@@ -23,6 +23,6 @@ def data_dir(name: str) -> Path:
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A bundled JSON Schema by file name, e.g. ``source.schema.json``."""
-    with open(data_dir("schemas") / name, encoding="utf-8") as handle:
+    with open(os.path.join(data_dir("schemas"), name), encoding="utf-8") as handle:
         schema: dict[str, Any] = json.load(handle)
     return schema

@@ -14,16 +14,13 @@ from __future__ import annotations
 import contextlib
 import os
 import selectors
-import shutil
 import signal
+import stat
 import subprocess
-import tempfile
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from .errors import SandboxError, UsageError
 from .masking import Masker
@@ -39,8 +36,7 @@ INTERPRETERS = {"bash": ["bash"], "sh": ["sh"], "python": ["python3"]}
 SUFFIX = {"bash": ".sh", "sh": ".sh", "python": ".py"}
 
 
-@dataclass
-class RunOutcome:
+class RunOutcome(NamedTuple):
     exit_code: int | None
     duration: float
     timed_out: bool
@@ -62,6 +58,53 @@ class _Tail:
 
     def value(self) -> bytes:
         return b"".join(self.chunks)[-self.limit :]
+
+
+def make_workdir(base: str | None) -> str:
+    """A fresh 0700 directory under ``base`` (default ``$TMPDIR``, else /tmp).
+
+    Written out rather than taken from ``tempfile``: importing tempfile, uuid and shutil costs
+    more start-up time than a whole trivial fetch is allowed.
+    """
+    base = base or os.environ.get("TMPDIR") or "/tmp"
+    for _ in range(100):
+        path = os.path.join(base, "customsrc-" + os.urandom(8).hex())
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"cannot create a work directory under {base}")
+
+
+def remove_tree(path: str) -> None:
+    """Remove ``path`` and everything in it, never following symlinks; a script may have made
+    its files or folders unreadable, so permissions are restored on the way."""
+    try:
+        entries = list(os.scandir(path))
+    except PermissionError:
+        os.chmod(path, stat.S_IRWXU)
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                remove_tree(entry.path)
+            else:
+                os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
+    os.rmdir(path)
+
+
+def which(name: str, path: str | None) -> str | None:
+    """``shutil.which`` for one name over a PATH string."""
+    for folder in (path or "").split(os.pathsep):
+        candidate = os.path.join(folder or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def _kill_group(pgid: int, sig: int) -> None:
@@ -97,27 +140,36 @@ def run_script(
     level = LEVELS.get(sandbox)
     if level is None:
         raise SandboxError(f"unknown sandbox level {sandbox!r}; levels: {', '.join(LEVELS)}")
-    workdir = tempfile.mkdtemp(prefix="customsrc-", dir=tmpdir)
+    workdir = make_workdir(tmpdir)
     try:
-        os.chmod(workdir, 0o700)
         script_path = os.path.join(workdir, "fetch" + SUFFIX[shell])
         with open(script_path, "w", encoding="utf-8") as handle:
             handle.write(script)
-        result_path = os.path.join(workdir, f"harness-{uuid.uuid4()}.out")
+        result_path = os.path.join(workdir, f"harness-{_uuid4()}.out")
         env = base_environment(os.environ if environ is None else environ)
         env["TMPDIR"] = workdir
         env.update(inputs)
         env["HARNESS_ARTIFACT_RESULT_PATH"] = result_path
         env["ARTIFACT_RESULT_PATH"] = result_path
         interpreter = INTERPRETERS[shell]
-        found = shutil.which(interpreter[0], path=env.get("PATH"))
+        found = which(interpreter[0], env.get("PATH"))
         if found is None:
             raise SandboxError(f"{interpreter[0]} is not on the script's PATH ({env.get('PATH')}); install it")
         launch = level.prepare([found, *interpreter[1:], script_path], env, workdir)
         outcome = _execute(launch.argv, launch.env, launch.cwd, timeout, masker, on_output)
         return outcome, read_result(result_path, outcome)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            remove_tree(workdir)
+
+
+def _uuid4() -> str:
+    """A random UUID in the delegate's ``harness-<uuid>.out`` form, without importing uuid."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _execute(

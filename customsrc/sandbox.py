@@ -9,8 +9,7 @@ as further entries of ``LEVELS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 # Variables a script may inherit from the caller; everything else is dropped.
 ALLOWED_ENV = (
@@ -45,8 +44,7 @@ def base_environment(environ: Mapping[str, str], pass_env: tuple[str, ...] = ())
     return env
 
 
-@dataclass(frozen=True)
-class Launch:
+class Launch(NamedTuple):
     """What to hand to ``subprocess.Popen``."""
 
     argv: list[str]

@@ -45,13 +45,12 @@ def _best_error(schema: dict[str, Any], instance: Any) -> tuple[Sequence[str | i
 
 def source_errors(document: Any, shape: str) -> str | None:
     """None when ``document`` is a valid source file, else ``==> At key: ... ==> message``."""
-    from fastjsonschema import JsonSchemaException
-
     from . import _source_validator
+    from .schemaerror import JsonSchemaValueException
 
     try:
         _source_validator.validate(document)  # type: ignore[no-untyped-call]
-    except JsonSchemaException:
+    except JsonSchemaValueException:
         pass  # explained below, with jsonschema's best match
     else:
         return None
@@ -75,13 +74,12 @@ def instance_errors(schema: dict[str, Any], instance: Any, prefix: Sequence[str 
 
 def payload_errors(payload: Any) -> str | None:
     """Check a payload against the generic payload schema (cheap, pre-generated)."""
-    from fastjsonschema import JsonSchemaException
-
     from . import _payload_validator
+    from .schemaerror import JsonSchemaValueException
 
     try:
         _payload_validator.validate(payload)  # type: ignore[no-untyped-call]
-    except JsonSchemaException:
+    except JsonSchemaValueException:
         return instance_errors(load_schema(PAYLOAD_SCHEMA), payload)
     return None
 
@@ -100,6 +98,13 @@ def generate_validator_code(schema_name: str) -> str:
         f"# schemas/{schema_name} with fastjsonschema. Do not edit.\n"
         "# ruff: noqa\n"
         "# mypy: ignore-errors\n"
+    )
+    # Make the module self-contained: importing the fastjsonschema package (and decimal) costs
+    # more than the whole validation. Our documents come from YAML or JSON, so never hold a Decimal.
+    code = code.replace("from decimal import Decimal\n", "Decimal = float  # no Decimal in YAML/JSON documents\n")
+    code = code.replace(
+        "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException\n",
+        "from customsrc.schemaerror import JsonSchemaValueException, JsonSchemaValuesException\n",
     )
     first = re.search(r"^def (validate_\w+)\(", code, re.MULTILINE)
     assert first is not None

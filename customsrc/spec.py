@@ -12,26 +12,23 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from . import sourcecache
 from .errors import SourceError
 from .schemacheck import source_errors
 
 SHELLS = {"Bash": "bash", "PowerShell": "bash"}  # the delegate runs PowerShell scripts with bash too
 
 
-@dataclass(frozen=True)
-class InputVar:
+class InputVar(NamedTuple):
     name: str
     type: str
     value: str | None
     description: str = ""
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One custom artifact source, ready to run."""
 
     identifier: str
@@ -48,17 +45,16 @@ class Source:
     version_path: str | None
     attributes: tuple[tuple[str, str], ...]
     payload_schema: dict[str, Any] | None = None
-    template_variables: dict[str, str] = field(default_factory=dict)
+    template_variables: dict[str, str] = {}  # noqa: RUF012 - NamedTuple default, never mutated
     delegate_selectors: tuple[str, ...] = ()
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw: dict[str, Any] = {}  # noqa: RUF012 - NamedTuple default, never mutated
 
     @property
     def has_script(self) -> bool:
         return bool(self.script.strip())
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     identifier: str
     type: str
     role: str
@@ -83,22 +79,31 @@ def _yaml_loader() -> Any:
     return TextLoader
 
 
+def read_text(path: str) -> str:
+    """The source file's text (``-`` for stdin), or a one-line SourceError."""
+    label = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise SourceError(f"{label}: no such file; pass the YAML you would give Harness") from None
+    except IsADirectoryError:
+        raise SourceError(f"{label}: is a directory; pass one source file") from None
+    except UnicodeDecodeError:
+        raise SourceError(f"{label}: not UTF-8 text") from None
+    except OSError as exc:
+        raise SourceError(f"{label}: cannot read: {exc.strerror}") from None
+
+
 def read_document(path: str, text: str | None = None) -> Any:
     """Parse YAML (or JSON) from ``path`` (``-`` for stdin) or from ``text``."""
     import yaml
 
     label = "<stdin>" if path == "-" else path
     if text is None:
-        try:
-            text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SourceError(f"{label}: no such file; pass the YAML you would give Harness") from None
-        except IsADirectoryError:
-            raise SourceError(f"{label}: is a directory; pass one source file") from None
-        except UnicodeDecodeError:
-            raise SourceError(f"{label}: not UTF-8 text") from None
-        except OSError as exc:
-            raise SourceError(f"{label}: cannot read: {exc.strerror}") from None
+        text = read_text(path)
     try:
         return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -136,9 +141,21 @@ def _entries(document: dict[str, Any], shape: str) -> list[Entry]:
     return found
 
 
-def load_source(path: str, *, source_id: str | None = None, text: str | None = None) -> Source:
-    """Load, validate and return the one custom source in ``path`` (or ``source_id``)."""
+def load_source(
+    path: str, *, source_id: str | None = None, text: str | None = None, cache_dir: str | None = None
+) -> Source:
+    """Load, validate and return the one custom source in ``path`` (or ``source_id``).
+
+    With ``cache_dir``, a file whose exact text was validated before is not parsed again
+    (see ``sourcecache``)."""
     label = "<stdin>" if path == "-" else path
+    if text is None:
+        text = read_text(path)
+    document = sourcecache.get(cache_dir, text) if cache_dir else None
+    if document is not None:
+        shape = detect_shape(document)
+        entry = _pick(_entries(document, shape), source_id, label)
+        return _build(entry, document, shape, None if path == "-" else path)
     document = read_document(path, text)
     if not isinstance(document, dict):
         raise SourceError(
@@ -149,6 +166,8 @@ def load_source(path: str, *, source_id: str | None = None, text: str | None = N
     problem = source_errors(document, shape)
     if problem:
         raise SourceError(f"{label}: invalid {_SHAPE_NAMES[shape]}{problem}")
+    if cache_dir:
+        sourcecache.put(cache_dir, text, document)
     entries = _entries(document, shape)
     entry = _pick(entries, source_id, label)
     return _build(entry, document, shape, None if path == "-" else path)
@@ -202,10 +221,11 @@ def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None)
     if settings.get("scriptFile"):
         if script.strip():
             raise SourceError(f"{where}: both an inline script and customsrc.scriptFile; keep one")
-        base = Path(file).parent if file else Path.cwd()
-        script_path = base / settings["scriptFile"]
+        base = os.path.dirname(file) if file else os.getcwd()
+        script_path = os.path.join(base, os.path.expanduser(settings["scriptFile"]))
         try:
-            script = script_path.read_text(encoding="utf-8")
+            with open(script_path, encoding="utf-8") as handle:
+                script = handle.read()
         except OSError as exc:
             raise SourceError(
                 f"{where}: customsrc.scriptFile {settings['scriptFile']!r}: cannot read: {exc.strerror}"
@@ -277,8 +297,8 @@ def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] 
         return value
     import json
 
-    base = Path(file).parent if file else Path.cwd()
-    path = base / os.path.expanduser(value)
+    base = os.path.dirname(file) if file else os.getcwd()
+    path = os.path.join(base, os.path.expanduser(value))
     try:
         with open(path, encoding="utf-8") as handle:
             schema = json.load(handle)

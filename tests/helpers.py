@@ -72,7 +72,8 @@ class CLI:
     def run(
         self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_SECRET_")}
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+        full_env["CUSTOMSRC_CACHE_DIR"] = str(self.tmp_path / "cache")
         full_env.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "customsrc.cli", *args],

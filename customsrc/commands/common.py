@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Sequence
 
 from ..errors import CustomsrcError, UsageError
@@ -71,6 +69,9 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
+            import tempfile
+            import traceback
+
             masker: Masker = getattr(args, "masker", None) or Masker(())
             text = masker.text(traceback.format_exc())
             if getattr(args, "debug", False):

@@ -75,7 +75,10 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
             max_size = parse_size(args.max_result_size)
         except ValueError as exc:
             raise UsageError(f"--max-result-size: {exc}") from None
-        source = load_source(args.source, source_id=args.source_id, text=text)
+        from ..sourcecache import default_dir
+
+        cache = None if text is not None else default_dir(os.environ)
+        source = load_source(args.source, source_id=args.source_id, text=text, cache_dir=cache)
         out = sys.stderr.buffer
 
         def stream(_name: str, data: bytes) -> None:
