@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from .choose import Criterion, choose, criterion_for
 from .errors import CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
@@ -22,6 +21,10 @@ from .render import render_source
 from .runner import OutputCallback, RunOutcome, run_script
 from .spec import Source, load_source
 from .units import parse_duration
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 HARNESS_PIPELINE_TIMEOUT = 180.0  # what a Harness pipeline enforces on the fetch task
 HARNESS_UI_TIMEOUT = 30.0  # what the UI's "list versions" call allows

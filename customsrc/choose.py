@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
 
 from .errors import NoMatchingVersion, UsageError
 from .mapping import Artifact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+else:
+    from .records import NamedTuple
 
 LAST_PUBLISHED = "<+lastPublished.tag>"
 RUNTIME_INPUT = "<+input>"

@@ -23,12 +23,13 @@ EXIT_CODES = """exit codes:
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     from .commands import demo, run
+    from .commands.common import HelpFormatter
 
     parser = argparse.ArgumentParser(
         prog="customsrc",
         description="Run Harness CD custom artifact source scripts locally, exactly as a delegate would.",
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("-V", "--version", action="version", version=f"customsrc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

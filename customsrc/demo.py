@@ -11,8 +11,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEMO_TOKEN = "demo-token-7f3c9a"  # noqa: S105 - the demo's secret: watch it come out masked
 VERSIONS = ["2.4.1", "2.4.0", "2.3.7", "2.3.6-rc1", "2.2.0"]

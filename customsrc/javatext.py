@@ -9,7 +9,10 @@ Jackson maps JSON to ``LinkedHashMap`` / ``ArrayList`` / ``Integer`` / ``Long`` 
 from __future__ import annotations
 
 import math
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def java_double(value: float) -> str:

@@ -15,7 +15,12 @@ Jayway rules reproduced (checked against the real library in tests/oracle_test.p
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Union
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple, Union
+else:
+    from .records import NamedTuple
+
 
 _WILDCARD = object()
 
@@ -32,7 +37,8 @@ class Wildcard(NamedTuple):
     pass
 
 
-Token = Union[Prop, Index, Wildcard]  # noqa: UP007 - a runtime alias; X | Y needs 3.10 classes
+if TYPE_CHECKING:
+    Token = Union[Prop, Index, Wildcard]  # noqa: UP007 - X | Y of classes needs evaluation at run time
 
 
 class PathSyntaxError(ValueError):

@@ -8,7 +8,6 @@ afterwards are null/empty versions skipped and duplicates dropped (first kept).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
 
 from .errors import ResultError
 from .javatext import java_text
@@ -17,13 +16,20 @@ from .jsonpath import (
     Index,
     PathNotFound,
     Prop,
-    Token,
     Wildcard,
     compile_absolute,
     compile_relative,
     evaluate,
     render,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+
+    from .jsonpath import Token
+else:
+    from .records import NamedTuple
 
 _MISSING = object()
 MAX_LISTED = 10

@@ -7,7 +7,10 @@ secret split across two reads is still masked while ordinary output flows at onc
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MASK = "**************"
 _MASK_BYTES = MASK.encode()

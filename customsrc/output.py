@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, TextIO
 
 from .api import FetchResult
 from .errors import CustomsrcError
 from .masking import Masker
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, TextIO
 
 FORMATS = ("table", "json", "yaml", "env")
 

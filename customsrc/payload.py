@@ -12,9 +12,12 @@ import errno
 import json
 import os
 import stat
-from typing import Any
 
 from .errors import ResultError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_MAX_RESULT_SIZE = 512 * 1024 * 1024
 _WS = " \t\n\r"

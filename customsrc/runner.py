@@ -20,13 +20,19 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from typing import NamedTuple, TypeVar
 
 from .errors import SandboxError, UsageError
 from .masking import Masker
 from .sandbox import LEVELS, base_environment
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple, TypeVar
+else:
+    from .records import NamedTuple
+
+if TYPE_CHECKING:
+    T = TypeVar("T")
 OutputCallback = Callable[[str, bytes], None]
 
 KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL

@@ -9,7 +9,12 @@ as further entries of ``LEVELS``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple, Protocol
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple, Protocol
+else:
+    from .records import NamedTuple
 
 # Variables a script may inherit from the caller; everything else is dropped.
 ALLOWED_ENV = (
@@ -52,12 +57,14 @@ class Launch(NamedTuple):
     cwd: str
 
 
-class SandboxLevel(Protocol):
-    name: str
+if TYPE_CHECKING:
 
-    def prepare(self, argv: list[str], env: dict[str, str], workdir: str) -> Launch:
-        """Wrap the command for this level."""
-        ...
+    class SandboxLevel(Protocol):
+        name: str
+
+        def prepare(self, argv: list[str], env: dict[str, str], workdir: str) -> Launch:
+            """Wrap the command for this level."""
+            ...
 
 
 class BasicLevel:

@@ -3,7 +3,9 @@ validating needs no import of the fastjsonschema package)."""
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class JsonSchemaValueException(ValueError):

@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, NamedTuple
 
 from . import sourcecache
 from .errors import SourceError
 from .schemacheck import source_errors
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+else:
+    from .records import NamedTuple
 
 SHELLS = {"Bash": "bash", "PowerShell": "bash"}  # the delegate runs PowerShell scripts with bash too
 

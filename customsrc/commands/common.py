@@ -88,6 +88,20 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
     return wrapper
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, given a width so that it does not import shutil (and with it bz2
+    and lzma) on every run just to size help text nobody asked for."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None):
+        if width is None:
+            try:
+                width = os.get_terminal_size(2).columns
+            except OSError:
+                width = int(os.environ.get("COLUMNS", "") or 80)
+            width -= 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 def add_common_exit_help(parser: argparse.ArgumentParser, exit_codes: str) -> None:
     parser.epilog = exit_codes
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.formatter_class = HelpFormatter

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from . import run
-from .common import add_common_exit_help, guarded
+from .common import HelpFormatter, add_common_exit_help, guarded
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "demo",
+        formatter_class=HelpFormatter,
         help="run a bundled source against a bundled repository on 127.0.0.1",
         description="Serve a small Nexus-style repository on loopback and run a bash + curl source "
         "against it, exactly as `customsrc run` would. --show-source prints the source YAML.",

@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
-from .common import add_common_exit_help, expression_pairs, fail, guarded, pairs, read_secrets_file
+from .common import HelpFormatter, add_common_exit_help, expression_pairs, fail, guarded, pairs, read_secrets_file
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "run",
+        formatter_class=HelpFormatter,
         help="run a source's fetch script and show its artifacts, choice and expressions",
         description="Run a custom artifact source as a Harness delegate would: render it, run its "
         "script in a private work directory, read and map the result, choose a version.",
