@@ -273,3 +273,12 @@ def test_demo_end_to_end(cli: CLI) -> None:
     assert doc["selected"]["metadata"]["size"] == "1056768"
     assert "demo-token" not in err + json.dumps(doc)
     assert f"token {MASK}" in err
+
+
+def test_exit_5_deeply_nested_result(cli: CLI) -> None:
+    script = 'python3 -c "import sys; d=200000; sys.stdout.write(\'[{\\"v\\": \\"1\\", \\"a\\": \' + \'[\'*d + \']\'*d + \'}]\')" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+    code, doc, err = cli.json("run", str(cli.source(script, array="$", version_path="v", attributes=[("a", "a")])))
+    check(doc)
+    assert code == 5
+    assert "nested too deeply" in err
+    assert len(json.dumps(doc)) < 10_000

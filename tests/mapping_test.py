@@ -189,3 +189,41 @@ def test_indefinite_array_path_fails_on_list_valued_version() -> None:
     payload = {"groups": [{"items": [{"v": "1"}]}]}
     err = fails(Mapping("$.groups[*].items", "v", []), payload)
     assert "is an array" in err.message
+
+
+def test_compiled_item_mapper_agrees_with_the_exact_path() -> None:
+    """The compiled per-item mapper must give what the generic evaluator gives, item by item."""
+    import random
+
+    rng = random.Random(7)
+    values: list[Any] = ["1", "", None, 3, 2.5, True, [], {}, {"k": "v"}, ["a"], "x"]
+
+    def item() -> Any:
+        if rng.random() < 0.05:
+            return rng.choice(["s", 1, None, ["v"]])
+        out: dict[str, Any] = {}
+        if rng.random() < 0.95:
+            out["version"] = rng.choice([*values[:3], "2", "3"]) if rng.random() < 0.9 else rng.choice(values)
+        if rng.random() < 0.9:
+            out["assets"] = rng.choice(
+                [[], [{"u": rng.choice(values), "c": {"s": rng.choice(values)}}], "str", None, {"0": 1}]
+            )
+        return out
+
+    fast = Mapping("$", "version", [("u", "assets[0].u"), ("s", "assets[0].c.s")])
+    exact = Mapping("$", "version", [("u", "assets[0].u"), ("s", "assets[0].c.s")])
+    exact._map_item = None
+    assert fast._map_item is not None
+    outcomes = set()
+    for _ in range(3000):
+        payload = [item() for _ in range(rng.randint(1, 3))]
+        results = []
+        for mapping in (fast, exact):
+            try:
+                r = mapping.apply(payload)
+                results.append(("ok", [(a.version, a.metadata) for a in r.artifacts], r.skipped, r.duplicates))
+            except ResultError as exc:
+                results.append(("error", exc.message, exc.harness_message))
+        assert results[0] == results[1], payload
+        outcomes.add(results[0][0])
+    assert outcomes == {"ok", "error"}

@@ -49,9 +49,26 @@ def test_empty_file_message_names_the_variable() -> None:
         parse_payload(b"")
 
 
-def test_deep_nesting_is_a_clean_error() -> None:
+def test_deep_nesting_in_the_exact_parser_is_a_clean_error() -> None:
+    # The trailing text sends it down the standard library's path.
     with pytest.raises(ResultError, match="nested too deeply"):
-        parse_payload(b"[" * 100_000 + b"]" * 100_000)
+        parse_payload(b"[" * 100_000 + b"]" * 100_000 + b" x")
+
+
+def test_deep_payload_is_a_clean_error_on_the_fast_path_too() -> None:
+    with pytest.raises(ResultError, match=r"nested too deeply|not valid JSON"):
+        parse_payload(b'[{"v": "1", "a": ' + b"[" * 200_000 + b"]" * 200_000 + b"}]")
+
+
+def test_deep_value_is_a_clean_mapping_error() -> None:
+    """A backstop for values deep enough to exhaust recursion while mapping (e.g. Java text)."""
+    from customsrc.mapping import Mapping
+
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(ResultError, match="nested too deeply"):
+        Mapping("$", "v", [("a", "a")]).apply([{"v": "1", "a": deep}])
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -83,3 +100,64 @@ def test_size_cap(tmp_path: Path) -> None:
     with pytest.raises(ResultError, match="over the 100-byte cap"):
         read_result_bytes(str(big), max_size=100)
     assert read_result_bytes(str(big), max_size=10_000).startswith(b"[1,")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'{"a": 123456789012345678901234567890}', True),
+        (b"[1234567890123456789]", True),
+        (b"1234567890123456789", True),
+        (b'{"a":-9223372036854775809}', True),
+        (b'{"a": [1, \n  1234567890123456789]}', True),
+        (b'{"sha1": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}', False),
+        (b'{"s": "1234567890123456789012"}', False),
+        (b'{"s": "x1234567890123456789012"}', False),
+        (b'{"n": 123456789012345678}', False),
+    ],
+)
+def test_big_integer_detection(data: bytes, expected: bool) -> None:
+    from customsrc.payload import may_hold_big_integer
+
+    assert may_hold_big_integer(data) is expected
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"a": 123456789012345678901234567890, "b": [1.5, -0.0, 1E2, "\\u00e9"]}',
+        b'["\\ud800", 1]',
+        b"[1e400]",
+        b'\xef\xbb\xbf{"a": {"b": [true, false, null]}}',
+        b'{"a": 1, "a": 2, "b": 3}',
+        b'{"items": []} trailing',
+        '{"é": "ü"}'.encode("utf-16"),
+    ],
+)
+def test_fast_and_exact_parsers_agree(data: bytes) -> None:
+    """Whichever parser runs, the value is the standard library's (Jackson-like integers)."""
+    import json
+
+    value = parse_payload(data).value
+    text = data.decode(json.detect_encoding(data)).lstrip("\ufeff")
+    expected, _ = json.JSONDecoder().raw_decode(text)
+    assert value == expected
+    assert [type(v) for v in (value.values() if isinstance(value, dict) else value)] == [
+        type(v) for v in (expected.values() if isinstance(expected, dict) else expected)
+    ]
+
+
+def test_fast_parser_is_used_only_when_it_limits_depth() -> None:
+    from customsrc.payload import _safe_orjson
+
+    orjson = _safe_orjson()
+    if orjson is not None:
+        with pytest.raises(ValueError):
+            orjson.loads(b"[" * 2000 + b"]" * 2000)
+
+
+def test_large_file_is_read_whole(tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    payload = b"[" + b'"' + b"x" * (3 << 20) + b'"]'
+    big.write_bytes(payload)
+    assert read_result_bytes(str(big)) == payload

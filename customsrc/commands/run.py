@@ -61,11 +61,16 @@ def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace, *, text: str | None = None) -> int:
+    import gc
+
     from .. import output
     from ..api import fetch
     from ..spec import load_source
     from ..units import parse_size
 
+    # A short-lived process whose big allocations (payload, document) are acyclic: the cyclic
+    # collector would only rescan them. See api._GCPaused.
+    gc.disable()
     masker = Masker(())
     args.masker = masker
     file = None if args.source == "-" else args.source
