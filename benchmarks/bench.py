@@ -40,6 +40,7 @@ ATTRS = {
 
 
 def nexus_payload(count: int) -> dict[str, object]:
+    """Items shaped like Nexus 3's ``/service/rest/v1/components`` (the Harness docs' example)."""
     items = []
     for n in range(count):
         version = f"{n // 10000}.{n // 100 % 100}.{n % 100}"
@@ -56,9 +57,6 @@ def nexus_payload(count: int) -> dict[str, object]:
                         "downloadUrl": f"https://nexus.example/repository/maven-releases/com/example/"
                         f"payments/{version}/payments-{version}.jar",
                         "path": f"com/example/payments/{version}/payments-{version}.jar",
-                        "id": f"YXNzZXQ6{n:016d}",
-                        "repository": "maven-releases",
-                        "format": "maven2",
                         "checksum": {
                             "sha1": hashlib.sha1(version.encode()).hexdigest(),
                             "md5": hashlib.md5(version.encode()).hexdigest(),

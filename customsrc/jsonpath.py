@@ -217,10 +217,14 @@ def evaluate(
     _walk(tokens, 0, model, list(prefix), upstream_definite, results)
     if path.definite and upstream_definite:
         if not results:
-            raise PathNotFound(
-                "No results for path: " + render(list(prefix) + list(tokens)),
-                f"no key at '{path.text}'",
-            )
+            last = tokens[-1] if tokens else None
+            if isinstance(last, Prop):
+                hint = f"no key '{last.name}'"
+            elif isinstance(last, Index):
+                hint = f"no element [{last.position}] (the array is shorter)"
+            else:
+                hint = "nothing"
+            raise PathNotFound("No results for path: " + render(list(prefix) + list(tokens)), hint)
         return results[0]
     return results
 
@@ -275,6 +279,11 @@ def _walk(
             trail.append(token)
             _walk(tokens, k + 1, model[token.position], trail, definite, out)
             trail.pop()
+        elif definite and not leaf:
+            raise PathNotFound(
+                "No results for path: " + render([*trail, *tokens[k:]]),
+                f"no element [{token.position}] at {render(trail)} (the array has {len(model)})",
+            )
         return
     # Wildcard: everything after it is indefinite.
     if isinstance(model, dict):

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from typing import Any, TextIO
 
 FORMATS = ("table", "json", "yaml", "env")
+# orjson costs ~15 ms to import; for a short document json is done sooner.
+FAST_DUMP_MIN_ARTIFACTS = 1000
 
 
 def _artifact(a: Any) -> dict[str, Any]:
@@ -84,8 +86,12 @@ def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> Non
     elif fmt == "yaml":
         import yaml
 
-        dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-        yaml.dump(doc, out, Dumper=dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
+        options: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 1_000_000}
+        try:
+            text = yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), **options)
+        except UnicodeEncodeError:  # libyaml cannot emit a lone surrogate; the Python emitter escapes it
+            text = yaml.dump(doc, Dumper=yaml.SafeDumper, **options)
+        out.write(text)
     elif fmt == "env":
         _write_env(doc, out)
     else:
@@ -97,12 +103,23 @@ def dumps_json_bytes(doc: dict[str, Any]) -> bytes:
     530-850 ms for the standard library here); the document holds only str, int, float, bool,
     None, lists and dicts, which both encode identically. ``json.dumps`` rather than ``json.dump``:
     dumping to a stream runs the pure-Python encoder."""
+    if len(doc["artifacts"]) >= FAST_DUMP_MIN_ARTIFACTS:
+        try:
+            import orjson
+        except ImportError:  # pragma: no cover - orjson is a dependency; the fallback is for odd platforms
+            pass
+        else:
+            try:
+                data: bytes = orjson.dumps(doc)
+            except orjson.JSONEncodeError:
+                pass  # a lone surrogate (legal in a JSON payload as \ud800): json escapes it below
+            else:
+                return data
+    text = json.dumps(doc, ensure_ascii=False)
     try:
-        import orjson
-    except ImportError:  # pragma: no cover - orjson is a dependency; the fallback is for odd platforms
-        return json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogatepass")
-    data: bytes = orjson.dumps(doc)
-    return data
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(doc, ensure_ascii=True).encode("ascii")
 
 
 def dumps_json(doc: dict[str, Any]) -> str:

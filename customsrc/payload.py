@@ -141,9 +141,14 @@ def _safe_orjson() -> Any:
     return _orjson_checked[0]
 
 
+# Importing orjson costs ~15 ms here (it loads dataclasses, inspect, uuid, datetime); below
+# this size the standard parser is done sooner than that.
+FAST_PARSE_MIN_BYTES = 1 << 20
+
+
 def _fast_parse(data: bytes, encoding: str) -> Any:
-    """orjson's parse when it is safe and succeeds; ``_NOT_PARSED`` otherwise."""
-    if encoding not in ("utf-8", "utf-8-sig"):
+    """orjson's parse when it is worth it, safe and succeeds; ``_NOT_PARSED`` otherwise."""
+    if len(data) < FAST_PARSE_MIN_BYTES or encoding not in ("utf-8", "utf-8-sig"):
         return _NOT_PARSED
     orjson = _safe_orjson()
     if orjson is None:

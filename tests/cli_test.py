@@ -282,3 +282,16 @@ def test_exit_5_deeply_nested_result(cli: CLI) -> None:
     assert code == 5
     assert "nested too deeply" in err
     assert len(json.dumps(doc)) < 10_000
+
+
+@pytest.mark.parametrize("count", [3, 1500])
+def test_lone_surrogates_and_unicode_survive_every_format(cli: CLI, count: int) -> None:
+    items = ",".join(f'{{"v": "{i}", "n": "\\ud800 é {i}"}}' for i in range(count))
+    script = f"cat > \"$HARNESS_ARTIFACT_RESULT_PATH\" <<'JSON'\n[{items}]\nJSON\n"
+    path = cli.source(script, array="$", version_path="v", version="1", attributes=[("n", "n")])
+    for fmt in ("json", "yaml", "env", "table"):
+        proc = cli.run("run", str(path), "--format", fmt, "-q")
+        assert proc.returncode == 0, proc.stderr
+    doc = json.loads(cli.run("run", str(path), "--format", "json", "-q").stdout)
+    assert doc["selected"]["metadata"]["n"] == "\ud800 é 1"
+    assert len(doc["artifacts"]) == count

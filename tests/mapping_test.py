@@ -111,7 +111,7 @@ def test_version_path_starting_with_dollar_dot_fails_with_hint() -> None:
 
 def test_any_item_without_the_version_key_fails_the_whole_fetch() -> None:
     err = fails(Mapping("$.items", "n", []), {"items": [{"n": "1"}, {"x": "2"}]})
-    assert err.message == "item [1]: no key at 'n' at versionPath 'n'"
+    assert err.message == "item [1]: no key 'n' at versionPath 'n'"
     assert "No results for path: $['items'][1]['n']" in (err.harness_message or "")
 
 
@@ -146,7 +146,14 @@ def test_duplicates_keep_the_first_and_warn() -> None:
 
 def test_missing_attribute_fails() -> None:
     err = fails(Mapping("$", "v", [("url", "assets[0].url")]), [{"v": "1", "assets": []}])
-    assert "attribute 'url'" in err.message
+    assert (
+        err.message
+        == "item [0]: no element [0] at $[0]['assets'] (the array has 0) at attribute 'url' path 'assets[0].url'"
+    )
+    err = fails(Mapping("$", "v", [("url", "assets[0].url")]), [{"v": "1", "assets": [{}]}])
+    assert err.message == "item [0]: no key 'url' at attribute 'url' path 'assets[0].url'"
+    err = fails(Mapping("$", "v", [("url", "assets[0].url")]), [{"v": "1"}])
+    assert err.message == "item [0]: no key 'assets' at $[0] at attribute 'url' path 'assets[0].url'"
 
 
 def test_null_attribute_fails() -> None:

@@ -134,12 +134,18 @@ def test_big_integer_detection(data: bytes, expected: bool) -> None:
         '{"é": "ü"}'.encode("utf-16"),
     ],
 )
-def test_fast_and_exact_parsers_agree(data: bytes) -> None:
+def test_fast_and_exact_parsers_agree(data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whichever parser runs, the value is the standard library's (Jackson-like integers)."""
     import json
 
+    from customsrc import payload as module
+
+    if data.startswith(b"{") or data.startswith(b"["):  # pad past the size where orjson is tried
+        data = b" " * module.FAST_PARSE_MIN_BYTES + data
+    elif data.startswith(b"\xef\xbb\xbf"):
+        data = data[:3] + b" " * module.FAST_PARSE_MIN_BYTES + data[3:]
     value = parse_payload(data).value
-    text = data.decode(json.detect_encoding(data)).lstrip("\ufeff")
+    text = data.decode(json.detect_encoding(data)).lstrip("\ufeff").lstrip()
     expected, _ = json.JSONDecoder().raw_decode(text)
     assert value == expected
     assert [type(v) for v in (value.values() if isinstance(value, dict) else value)] == [
@@ -161,3 +167,27 @@ def test_large_file_is_read_whole(tmp_path: Path) -> None:
     payload = b"[" + b'"' + b"x" * (3 << 20) + b'"]'
     big.write_bytes(payload)
     assert read_result_bytes(str(big)) == payload
+
+
+def test_fast_parser_is_really_used_for_a_large_plain_payload(monkeypatch: pytest.MonkeyPatch) -> None:
+    from customsrc import payload as module
+
+    if module._safe_orjson() is None:
+        pytest.fail("the installed orjson has no depth limit; install a current orjson")
+    calls: list[int] = []
+    real = module._fast_parse
+
+    def spy(data: bytes, encoding: str) -> object:
+        result = real(data, encoding)
+        calls.append(result is not module._NOT_PARSED)
+        return result
+
+    monkeypatch.setattr(module, "_fast_parse", spy)
+    body = b'{"items": [' + b",".join(b'{"version": "%d"}' % i for i in range(80_000)) + b"]}"
+    assert len(body) > module.FAST_PARSE_MIN_BYTES
+    assert len(parse_payload(body).value["items"]) == 80_000
+    assert calls == [True]
+    assert parse_payload(body.replace(b'"1"', b"12345678901234567890123", 1)).value["items"][1]["version"] == (
+        12345678901234567890123
+    )
+    assert calls == [True, False]

@@ -87,3 +87,24 @@ def test_unknown_expression_is_named_with_its_line(tmp_path: Path) -> None:
 def test_expression_given_with_expr(tmp_path: Path) -> None:
     src = load(tmp_path, script="echo <+pipeline.name>")
     assert render_source(src, expressions={"<+pipeline.name>": "deploy"}).script.strip() == "echo deploy"  # type: ignore[arg-type]
+
+
+def test_template_variables_feed_inputs(tmp_path: Path) -> None:
+    import yaml
+
+    spec = source_doc("echo $REPO", inputs=[{"name": "REPO", "type": "String", "value": "<+template.variables.repo>"}])[
+        "spec"
+    ]
+    doc = {
+        "template": {
+            "name": "t",
+            "identifier": "tpl",
+            "versionLabel": "1",
+            "type": "ArtifactSource",
+            "variables": [{"name": "repo", "type": "String", "value": "releases"}],
+            "spec": {"type": "CustomArtifact", "spec": spec},
+        }
+    }
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    assert render_source(load_source(str(path))).env == {"REPO": "releases"}

@@ -71,6 +71,11 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
     # A short-lived process whose big allocations (payload, document) are acyclic: the cyclic
     # collector would only rescan them. See api._GCPaused.
     gc.disable()
+    # Payload text may hold lone surrogates (legal JSON escapes): never crash writing them.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     masker = Masker(())
     args.masker = masker
     file = None if args.source == "-" else args.source
