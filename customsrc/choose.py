@@ -23,7 +23,7 @@ else:
 
 LAST_PUBLISHED = "<+lastPublished.tag>"
 RUNTIME_INPUT = "<+input>"
-_LAST_PUBLISHED_REGEX = re.compile(r"^<\+lastPublished\.tag>\.regex\((.*)\)$", re.DOTALL)
+_LAST_PUBLISHED_REGEX = r"^<\+lastPublished\.tag>\.regex\((.*)\)$"  # compiled on first use (re caches it)
 
 
 class Criterion(NamedTuple):
@@ -64,7 +64,7 @@ def criterion_for(
     text = version.strip()
     if text == LAST_PUBLISHED:
         return _regex(".*?", "<+lastPublished.tag>")
-    match = _LAST_PUBLISHED_REGEX.match(text)
+    match = re.match(_LAST_PUBLISHED_REGEX, text, re.DOTALL)
     if match:
         return _regex(_strip_quotes(match.group(1).strip()), "<+lastPublished.tag>.regex()")
     if text in ("", RUNTIME_INPUT) or text.startswith(RUNTIME_INPUT + "."):

@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from .errors import ExpressionError, InputError, SecretError
 from .spec import Source
 
-_EXPRESSION = re.compile(r"<\+((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
-_SECRET = re.compile(r"""^secrets\.getValue\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$""")
-_TEMPLATE_VAR = re.compile(r"^template\.variables\.([A-Za-z_][A-Za-z0-9_]*)$")
+# Patterns are compiled on first use (re caches them), not at import: start-up time matters.
+_EXPRESSION = r"<\+((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>"
+_SECRET_GETVALUE = r"""^secrets\.getValue\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$"""
+_TEMPLATE_VAR = r"^template\.variables\.([A-Za-z_][A-Za-z0-9_]*)$"
 ENV_SECRET_PREFIX = "CUSTOMSRC_SECRET_"  # noqa: S105 - a variable-name prefix
 
 
@@ -75,11 +76,11 @@ class _Renderer:
         def replace(match: re.Match[str]) -> str:
             return self.value_of(match.group(1), match.group(0), text, match.start(), where)
 
-        return _EXPRESSION.sub(replace, text)
+        return re.sub(_EXPRESSION, replace, text)
 
     def value_of(self, body: str, whole: str, text: str, start: int, where: str) -> str:
         inner = body.strip()
-        secret = _SECRET.match(inner)
+        secret = re.match(_SECRET_GETVALUE, inner)
         if secret:
             name = secret.group(1) if secret.group(1) is not None else secret.group(2)
             value = lookup_secret(name, self.secrets)
@@ -89,7 +90,7 @@ class _Renderer:
             return value
         if _normalise(whole) in self.expressions:
             return self.expressions[_normalise(whole)]
-        template_var = _TEMPLATE_VAR.match(inner)
+        template_var = re.match(_TEMPLATE_VAR, inner)
         if template_var and template_var.group(1) in self.source.template_variables:
             return self.render(self.source.template_variables[template_var.group(1)], where)
         line = text.count("\n", 0, start) + 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
-_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*")
+_PART = r"\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*"  # compiled on first use (re caches it)
 
 
 def parse_duration(text: str) -> float:
@@ -16,7 +16,7 @@ def parse_duration(text: str) -> float:
     pos = 0
     total = 0.0
     while pos < len(text):
-        match = _PART.match(text, pos)
+        match = re.compile(_PART).match(text, pos)
         if not match or match.end() == pos:
             raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 2m, 2m 30s, 1h)")
         total += float(match.group(1)) * _UNITS[match.group(2)]
@@ -26,13 +26,13 @@ def parse_duration(text: str) -> float:
     return total
 
 
-_SIZE = re.compile(r"^\s*(\d+)\s*([KMGT]?)(i?B?)?\s*$", re.IGNORECASE)
+_SIZE = r"^\s*(\d+)\s*([KMGT]?)(i?B?)?\s*$"
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 
 
 def parse_size(text: str) -> int:
     """Bytes for ``1048576``, ``512K``, ``512M``, ``1G`` (binary units); ValueError otherwise."""
-    match = _SIZE.match(text)
+    match = re.match(_SIZE, text, re.IGNORECASE)
     if not match:
         raise ValueError(f"not a size: {text!r} (use e.g. 512M, 1G or a number of bytes)")
     return int(match.group(1)) * _SIZE_UNITS[match.group(2).upper()]

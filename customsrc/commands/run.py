@@ -44,7 +44,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", metavar="DURATION", help="e.g. 30s, 2m (default: spec.timeout, else 3m)")
     parser.add_argument("--format", choices=("table", "json", "yaml", "env"), default="table")
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="table rows to show (0: all)")
-    parser.add_argument("--max-result-size", default="512M", metavar="SIZE", help="largest result file read (512M)")
+    parser.add_argument("--max-result-size", metavar="SIZE", help="largest result file read (default 512M)")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not stream the script's output")
     parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
 
@@ -65,6 +65,7 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
 
     from .. import output
     from ..api import fetch
+    from ..payload import DEFAULT_MAX_RESULT_SIZE
     from ..spec import load_source
     from ..units import parse_size
 
@@ -85,10 +86,12 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
         secrets = collect_secrets(args)
         masker = Masker(secrets.values())
         args.masker = masker
-        try:
-            max_size = parse_size(args.max_result_size)
-        except ValueError as exc:
-            raise UsageError(f"--max-result-size: {exc}") from None
+        max_size = DEFAULT_MAX_RESULT_SIZE
+        if args.max_result_size is not None:
+            try:
+                max_size = parse_size(args.max_result_size)
+            except ValueError as exc:
+                raise UsageError(f"--max-result-size: {exc}") from None
         from ..sourcecache import default_dir
 
         cache = None if text is not None else default_dir(os.environ)
