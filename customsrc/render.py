@@ -15,7 +15,7 @@ from .spec import Source
 
 # Patterns are compiled on first use (re caches them), not at import: start-up time matters.
 _EXPRESSION = r"<\+((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>"
-_SECRET_GETVALUE = r"""^secrets\.getValue\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$"""
+_GETVALUE_PATTERN = r"""^secrets\.getValue\(\s*(?:"([^"]*)"|'([^']*)')\s*\)$"""
 _TEMPLATE_VAR = r"^template\.variables\.([A-Za-z_][A-Za-z0-9_]*)$"
 ENV_SECRET_PREFIX = "CUSTOMSRC_SECRET_"  # noqa: S105 - a variable-name prefix
 
@@ -80,7 +80,7 @@ class _Renderer:
 
     def value_of(self, body: str, whole: str, text: str, start: int, where: str) -> str:
         inner = body.strip()
-        secret = re.match(_SECRET_GETVALUE, inner)
+        secret = re.match(_GETVALUE_PATTERN, inner)
         if secret:
             name = secret.group(1) if secret.group(1) is not None else secret.group(2)
             value = lookup_secret(name, self.secrets)
