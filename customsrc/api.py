@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from .choose import Criterion, choose, criterion_for
 from .errors import CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
@@ -19,6 +19,7 @@ from .masking import Masker
 from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, parse_payload, read_result_bytes
 from .render import render_source
 from .runner import OutputCallback, RunOutcome, run_script
+from .sandbox import LEVEL_NAMES, NETWORKS, Limits, Settings
 from .spec import Source, load_source
 from .units import parse_duration
 
@@ -101,14 +102,24 @@ def fetch(
     environ: Mapping[str, str] | None = None,
     max_result_size: int = DEFAULT_MAX_RESULT_SIZE,
     sandbox: str = "basic",
+    network: str = "host",
+    pass_env: Sequence[str] = (),
+    limits: Limits | None = None,
     tmpdir: str | None = None,
 ) -> FetchResult:
     """Run one custom artifact source as a Harness delegate would and map its result.
 
     ``source`` is a loaded :class:`Source` or a path to a source file. ``environ`` is the
-    environment the allow-list is taken from (default: this process's). Raises a
+    environment the allow-list is taken from (default: this process's). ``sandbox`` is ``off``,
+    ``basic`` or ``strict``; ``network`` is ``host`` or ``none``; ``pass_env`` names extra caller
+    variables the script may see; ``limits`` overrides the resource limits. Raises a
     :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
     """
+    if sandbox not in LEVEL_NAMES:
+        raise UsageError(f"--sandbox: unknown level {sandbox!r}; use {', '.join(LEVEL_NAMES)}")
+    if network not in NETWORKS:
+        raise UsageError(f"--network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
+    settings = Settings(sandbox, network, tuple(pass_env), limits or Limits())
     if not isinstance(source, Source):
         source = load_source(str(source), source_id=source_id)
     result = FetchResult(source=source)
@@ -125,7 +136,7 @@ def fetch(
             on_output,
             environ,
             max_result_size,
-            sandbox,
+            settings,
             tmpdir,
         )
     except CustomsrcError as exc:
@@ -174,7 +185,7 @@ def _fetch_into(
     on_output: OutputCallback | None,
     environ: Mapping[str, str] | None,
     max_result_size: int,
-    sandbox: str,
+    settings: Settings,
     tmpdir: str | None,
 ) -> None:
     source = result.source
@@ -223,7 +234,7 @@ def _fetch_into(
         masker=masker,
         on_output=on_output,
         environ=environ,
-        sandbox=sandbox,
+        settings=settings,
         tmpdir=tmpdir,
     )
     run = result.run

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 
 from .errors import SandboxError, UsageError
 from .masking import Masker
-from .sandbox import LEVELS, base_environment
+from .sandbox import DEFAULT_PATH, STRICT_HIDDEN, Launch, Request, Settings, level
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -104,13 +104,36 @@ def remove_tree(path: str) -> None:
     os.rmdir(path)
 
 
-def which(name: str, path: str | None) -> str | None:
-    """``shutil.which`` for one name over a PATH string."""
+def which(name: str, path: str | None, *, for_others: bool = False, hidden: tuple[str, ...] = ()) -> str | None:
+    """``shutil.which`` for one name over a PATH string. With ``for_others``, only a file that a
+    different, unprivileged uid can reach and run (world-searchable folders, world-executable
+    file, symlinks resolved), and outside ``hidden`` folders."""
     for folder in (path or "").split(os.pathsep):
         candidate = os.path.join(folder or ".", name)
-        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
-            return candidate
+        if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
+            continue
+        if for_others and not _reachable_by_others(os.path.realpath(candidate), hidden):
+            continue
+        return candidate
     return None
+
+
+def _reachable_by_others(path: str, hidden: tuple[str, ...]) -> bool:
+    if any(path == h or path.startswith(h + "/") for h in hidden):
+        return False
+    try:
+        if not os.stat(path).st_mode & stat.S_IXOTH:
+            return False
+        folder = os.path.dirname(path)
+        while True:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                return False
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return True
+            folder = parent
+    except OSError:
+        return False
 
 
 def _kill_group(pgid: int, sig: int) -> None:
@@ -136,37 +159,52 @@ def run_script(
     masker: Masker,
     on_output: OutputCallback | None = None,
     environ: Mapping[str, str] | None = None,
-    sandbox: str = "basic",
+    settings: Settings | None = None,
     tmpdir: str | None = None,
 ) -> tuple[RunOutcome, T]:
     """Run ``script``; call ``read_result(path, outcome)`` before the work directory is removed.
     Returns the outcome and what ``read_result`` returned."""
     if shell not in INTERPRETERS:
         raise UsageError(f"unknown shell {shell!r}; use bash, sh or python")
-    level = LEVELS.get(sandbox)
-    if level is None:
-        raise SandboxError(f"unknown sandbox level {sandbox!r}; levels: {', '.join(LEVELS)}")
+    settings = settings or Settings()
+    chosen = level(settings.level)
+    caller_env = os.environ if environ is None else environ
     workdir = make_workdir(tmpdir)
     try:
         script_path = os.path.join(workdir, "fetch" + SUFFIX[shell])
         with open(script_path, "w", encoding="utf-8") as handle:
             handle.write(script)
         result_path = os.path.join(workdir, f"harness-{_uuid4()}.out")
-        env = base_environment(os.environ if environ is None else environ)
-        env["TMPDIR"] = workdir
-        env.update(inputs)
+        env = {"TMPDIR": workdir, **inputs}
         env["HARNESS_ARTIFACT_RESULT_PATH"] = result_path
         env["ARTIFACT_RESULT_PATH"] = result_path
         interpreter = INTERPRETERS[shell]
-        found = which(interpreter[0], env.get("PATH"))
+        path = caller_env.get("PATH") or DEFAULT_PATH
+        confined = settings.level != "off"
+        others = confined and (os.geteuid() == 0 or settings.level == "strict")
+        hidden = STRICT_HIDDEN if settings.level == "strict" else ()
+        found = which(interpreter[0], path, for_others=others, hidden=hidden)
+        if found is None and others:
+            found = which(interpreter[0], DEFAULT_PATH, for_others=True, hidden=hidden)
         if found is None:
-            raise SandboxError(f"{interpreter[0]} is not on the script's PATH ({env.get('PATH')}); install it")
-        launch = level.prepare([found, *interpreter[1:], script_path], env, workdir)
-        outcome = _execute(launch.argv, launch.env, launch.cwd, timeout, masker, on_output)
+            where = " where the sandboxed script can run it" if others else ""
+            raise SandboxError(f"{interpreter[0]} is not on the script's PATH ({path}){where}; install it")
+        request = Request([found, *interpreter[1:], script_path], shell, workdir, env, caller_env, timeout, settings)
+        launch = chosen.prepare(request)
+        if launch.owner is not None:
+            _hand_over(workdir, *launch.owner)
+        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output)
         return outcome, read_result(result_path, outcome)
     finally:
         with contextlib.suppress(OSError):
             remove_tree(workdir)
+
+
+def _hand_over(workdir: str, uid: int, gid: int) -> None:
+    """Give the work directory (and what we wrote in it) to the uid the script runs as."""
+    os.chown(workdir, uid, gid)
+    for entry in os.scandir(workdir):
+        os.chown(entry.path, uid, gid, follow_symlinks=False)
 
 
 def _uuid4() -> str:
@@ -179,23 +217,25 @@ def _uuid4() -> str:
 
 
 def _execute(
-    argv: list[str],
-    env: dict[str, str],
-    cwd: str,
+    launch: Launch,
     timeout: float,
     masker: Masker,
     on_output: OutputCallback | None,
+    output_cap: int,
 ) -> RunOutcome:
     start = time.monotonic()
     proc = subprocess.Popen(
-        argv,
-        env=env,
-        cwd=cwd,
+        launch.argv,
+        env=launch.env,
+        cwd=launch.cwd,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
         close_fds=True,
+        user=launch.user,
+        group=launch.group,
+        extra_groups=[] if launch.user is not None else None,
     )
     pgid = proc.pid  # start_new_session: the child leads its own process group
     assert proc.stdout is not None
@@ -212,11 +252,23 @@ def _execute(
         pidfd = os.pidfd_open(proc.pid)
         selector.register(pidfd, selectors.EVENT_READ)
 
+    shown = [0]  # bytes passed to on_output so far, across both streams
+
     def emit(name: str, data: bytes) -> None:
-        if data:
-            tails[name].add(data)
-            if on_output is not None:
-                on_output(name, data)
+        if not data:
+            return
+        tails[name].add(data)
+        if on_output is None or shown[0] > output_cap:
+            return
+        room = output_cap - shown[0]
+        shown[0] += len(data)
+        if len(data) <= room:
+            on_output(name, data)
+            return
+        on_output(name, data[:room])
+        notice = f"\n[customsrc: the script's output passed {output_cap} bytes; the rest is not shown]\n"
+        on_output("stderr", notice.encode())
+        shown[0] = output_cap + 1
 
     deadline = start + timeout
     timed_out = False

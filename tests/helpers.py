@@ -89,3 +89,27 @@ class CLI:
     def json(self, *args: str, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
         proc = self.run(*args, "--format", "json", **kwargs)
         return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def processes_with(marker: str) -> list[int]:
+    """Host pids of live (non-zombie) processes whose command line contains ``marker``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+            with open(f"/proc/{entry}/stat") as handle:
+                state = handle.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker.encode() in cmdline and state != "Z":
+            found.append(int(entry))
+    return found
+
+
+def marker() -> str:
+    import uuid
+
+    return f"customsrc-test-{uuid.uuid4().hex[:12]}"

@@ -11,6 +11,8 @@ import pytest
 from customsrc.masking import MASK, Masker
 from customsrc.runner import RunOutcome, run_script
 
+from .helpers import marker, processes_with
+
 
 def run(
     script: str, *, timeout: float = 10, secrets: tuple[str, ...] = (), shell: str = "bash", **kw: object
@@ -94,25 +96,12 @@ def test_python_and_sh_scripts() -> None:
     assert data == b"sh\n"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().split()[2] != "Z"
-    except FileNotFoundError:
-        return False
-
-
-def test_timeout_kills_a_tree_that_ignores_sigterm(tmp_path: Path) -> None:
-    pids = tmp_path / "pids"
+def test_timeout_kills_a_tree_that_ignores_sigterm() -> None:
+    tag = marker()
     script = f"""
         trap '' TERM
-        (trap '' TERM; sleep 300) & echo $! >> {pids}
-        (trap '' TERM; while :; do sleep 1; done) & echo $! >> {pids}
-        echo $$ >> {pids}
+        (trap '' TERM; exec -a {tag}-a sleep 300) &
+        (trap '' TERM; exec -a {tag}-b bash -c 'while :; do sleep 1; done') &
         while :; do sleep 1; done
     """
     start = time.monotonic()
@@ -122,20 +111,16 @@ def test_timeout_kills_a_tree_that_ignores_sigterm(tmp_path: Path) -> None:
     assert outcome.exit_code is None
     assert data is None
     assert elapsed < 3.0
-    recorded = [int(p) for p in pids.read_text().split()]
-    assert len(recorded) == 3
-    time.sleep(0.1)
-    assert [p for p in recorded if _alive(p)] == []
+    assert processes_with(tag) == []
 
 
-def test_background_jobs_do_not_outlive_a_successful_run(tmp_path: Path) -> None:
-    pidfile = tmp_path / "pid"
+def test_background_jobs_do_not_outlive_a_successful_run() -> None:
+    tag = marker()
     start = time.monotonic()
-    outcome, _ = run(f'sleep 300 & echo $! > {pidfile}; echo "[]" > "$HARNESS_ARTIFACT_RESULT_PATH"')
+    outcome, _ = run(f'(exec -a {tag} sleep 300) & echo "[]" > "$HARNESS_ARTIFACT_RESULT_PATH"')
     assert outcome.exit_code == 0
     assert time.monotonic() - start < 3
-    time.sleep(0.1)
-    assert not _alive(int(pidfile.read_text()))
+    assert processes_with(tag) == []
 
 
 @pytest.mark.parametrize("code", [1, 3, 127])

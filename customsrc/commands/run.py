@@ -8,6 +8,7 @@ import sys
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
+from ..sandbox import Limits
 from .common import HelpFormatter, add_common_exit_help, expression_pairs, fail, guarded, pairs, read_secrets_file
 
 TYPE_CHECKING = False
@@ -45,8 +46,51 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("table", "json", "yaml", "env"), default="table")
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="table rows to show (0: all)")
     parser.add_argument("--max-result-size", metavar="SIZE", help="largest result file read (default 512M)")
+    sandbox = parser.add_argument_group("sandbox (see README: Sandbox)")
+    sandbox.add_argument(
+        "--sandbox", choices=("off", "basic", "strict"), default="basic", help="isolation level (basic)"
+    )
+    sandbox.add_argument(
+        "--network", choices=("host", "none"), default="host", help="none: no network, loopback included"
+    )
+    sandbox.add_argument(
+        "--pass-env", action="append", metavar="NAME", help="let the script see this variable of yours"
+    )
+    sandbox.add_argument("--memory", metavar="SIZE", help="address-space limit (2G)")
+    sandbox.add_argument("--cpu-time", metavar="DURATION", help="CPU-time limit (default: the timeout)")
+    sandbox.add_argument("--max-file-size", metavar="SIZE", help="largest file the script may write (1G)")
+    sandbox.add_argument("--max-open-files", type=int, metavar="N", help="open files (1024)")
+    sandbox.add_argument("--max-processes", type=int, metavar="N", help="processes of the sandbox user (512)")
+    sandbox.add_argument("--max-output", metavar="SIZE", help="script output shown live (1M); the rest is counted")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not stream the script's output")
     parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
+
+
+def collect_limits(args: argparse.Namespace) -> Limits:
+    """Limits from the flags, defaults for the rest."""
+    from ..units import parse_duration, parse_size
+
+    limits = Limits()
+    changes: dict[str, int] = {}
+    for flag, field in (("memory", "memory"), ("max_file_size", "file_size"), ("max_output", "output")):
+        value = getattr(args, flag)
+        if value is not None:
+            try:
+                changes[field] = parse_size(value)
+            except ValueError as exc:
+                raise UsageError(f"--{flag.replace('_', '-')}: {exc}") from None
+    if args.cpu_time is not None:
+        try:
+            changes["cpu_time"] = max(1, int(parse_duration(args.cpu_time) + 0.999))
+        except ValueError as exc:
+            raise UsageError(f"--cpu-time: {exc}") from None
+    for flag, field in (("max_open_files", "open_files"), ("max_processes", "processes")):
+        value = getattr(args, flag)
+        if value is not None:
+            if value < 1:
+                raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
+            changes[field] = value
+    return limits._replace(**changes)
 
 
 def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
@@ -112,6 +156,10 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
             timeout=args.timeout,
             on_output=None if args.quiet else stream,
             max_result_size=max_size,
+            sandbox=args.sandbox,
+            network=args.network,
+            pass_env=tuple(args.pass_env or ()),
+            limits=collect_limits(args),
         )
     except CustomsrcError as exc:
         error = exc

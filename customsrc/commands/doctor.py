@@ -1,0 +1,33 @@
+"""``customsrc doctor``: which sandbox levels and network modes work on this machine, and why not."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .common import HelpFormatter, add_common_exit_help, guarded
+
+
+def add_parser(sub: Any, exit_codes: str) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "doctor",
+        formatter_class=HelpFormatter,
+        help="report which sandbox levels and network modes work here",
+        description="Check this machine for what each sandbox level needs (unshare, user namespaces, "
+        "bubblewrap) by trying them, and say what to install where one is missing. Exit 0 when every "
+        "level works, 1 otherwise.",
+    )
+    add_common_exit_help(parser, exit_codes)
+    parser.set_defaults(handler=guarded(main))
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..doctor import checks
+
+    rows = checks()
+    width = max(len(name) for name, _, _ in rows)
+    for name, ok, detail in rows:
+        mark = "ok  " if ok else "NO  "
+        sys.stdout.write(f"{mark}{name.ljust(width)}  {detail}\n")
+    return 0 if all(ok for _, ok, _ in rows) else 1

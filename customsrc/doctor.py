@@ -1,0 +1,66 @@
+"""What ``customsrc doctor`` checks: each sandbox level and network mode, by running a real script."""
+
+from __future__ import annotations
+
+import os
+
+from .errors import CustomsrcError
+from .masking import Masker
+from .runner import RunOutcome, run_script
+from .sandbox import LEVELS, Settings, is_root, tool, user_namespaces
+
+PROBE = 'echo "$(id -u)" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+
+
+def _try(level: str, network: str) -> tuple[bool, str]:
+    problem = LEVELS[level].unavailable(network)
+    if problem and (level != "basic" or network == "none"):
+        return False, problem
+
+    def read(path: str, outcome: RunOutcome) -> str:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read().strip()
+        except OSError:
+            return ""
+
+    try:
+        outcome, uid = run_script(
+            PROBE,
+            shell="bash",
+            inputs={},
+            timeout=10,
+            read_result=read,
+            masker=Masker(()),
+            settings=Settings(level=level, network=network),
+        )
+    except CustomsrcError as exc:
+        return False, exc.message
+    if outcome.exit_code != 0:
+        return False, f"a probe script failed: {outcome.stderr_tail.decode(errors='replace').strip()[:200]}"
+    detail = f"scripts run as uid {uid}"
+    if problem:  # basic without a PID namespace still runs
+        return False, f"runs, but {problem}"
+    return True, detail
+
+
+def checks() -> list[tuple[str, bool, str]]:
+    """(name, works, detail) for each level and network mode, plus the tools behind them."""
+    rows: list[tuple[str, bool, str]] = [
+        ("running as", True, "root: scripts drop to an unprivileged uid" if is_root() else f"uid {os.geteuid()}"),
+        ("unshare", tool("unshare") is not None, tool("unshare") or "missing: apt-get install util-linux"),
+        ("prlimit", tool("prlimit") is not None, tool("prlimit") or "missing: apt-get install util-linux"),
+        ("bwrap", tool("bwrap") is not None, tool("bwrap") or "missing: apt-get install bubblewrap"),
+        (
+            "user namespaces",
+            user_namespaces(),
+            "available" if user_namespaces() else "unavailable to unprivileged users",
+        ),
+    ]
+    for level in ("off", "basic", "strict"):
+        for network in ("host", "none"):
+            if level == "off" and network == "none":
+                continue
+            ok, detail = _try(level, network)
+            rows.append((f"--sandbox {level} --network {network}", ok, detail))
+    return rows
