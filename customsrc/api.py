@@ -123,6 +123,7 @@ def fetch(
     if not isinstance(source, Source):
         source = load_source(str(source), source_id=source_id)
     result = FetchResult(source=source)
+    masker = _masker_for(source, inputs, secrets)
     timings = result.timings
     try:
         _fetch_into(
@@ -138,13 +139,47 @@ def fetch(
             max_result_size,
             settings,
             tmpdir,
+            masker,
         )
     except CustomsrcError as exc:
+        _mask_result(result, masker)
+        exc.message = masker.text(exc.message)
+        exc.args = (exc.message,)
+        if exc.harness_message:
+            exc.harness_message = masker.text(exc.harness_message)
         exc.result = result  # type: ignore[attr-defined]
         raise
     finally:
         timings.setdefault("total", sum(timings.values()))
+    _mask_result(result, masker)
     return result
+
+
+def _masker_for(source: Source, inputs: Mapping[str, str] | None, secrets: Mapping[str, str] | None) -> Masker:
+    """Every value that must never come back: all supplied secrets (used or not) and the values
+    given for ``Secret``-type inputs."""
+    values = list((secrets or {}).values())
+    secret_inputs = {var.name for var in source.inputs if var.type == "Secret"}
+    values += [v for k, v in (inputs or {}).items() if k in secret_inputs]
+    return Masker(values)
+
+
+def _mask_result(result: FetchResult, masker: Masker) -> None:
+    """Mask what the caller gets back: versions, metadata, expressions, warnings, output tails.
+    (Choosing happened on the real values, as on the delegate.)"""
+    if not masker:
+        return
+
+    def masked(artifact: Artifact) -> Artifact:
+        return Artifact(masker.text(artifact.version), masker.deep(artifact.metadata), artifact.position)
+
+    result.artifacts = [masked(a) for a in result.artifacts]
+    if result.selected is not None:
+        result.selected = masked(result.selected)
+    result.expressions = masker.deep(result.expressions)
+    result.warnings = [masker.text(w) for w in result.warnings]
+    result.run.stdout_tail = masker.text(result.run.stdout_tail)
+    result.run.stderr_tail = masker.text(result.run.stderr_tail)
 
 
 class _GCPaused:
@@ -187,6 +222,7 @@ def _fetch_into(
     max_result_size: int,
     settings: Settings,
     tmpdir: str | None,
+    supplied: Masker,
 ) -> None:
     source = result.source
     t = time.perf_counter()
@@ -196,7 +232,7 @@ def _fetch_into(
     )
     result.criterion = criterion
     rendered = render_source(source, inputs=inputs, secrets=secrets, expressions=expressions)
-    masker = Masker(rendered.secret_values)
+    masker = Masker([*supplied.secrets, *rendered.secret_values])
     t = _phase(result.timings, "render", t)
 
     if not source.has_script:

@@ -295,3 +295,15 @@ def test_lone_surrogates_and_unicode_survive_every_format(cli: CLI, count: int) 
     doc = json.loads(cli.run("run", str(path), "--format", "json", "-q").stdout)
     assert doc["selected"]["metadata"]["n"] == "\ud800 é 1"
     assert len(doc["artifacts"]) == count
+
+
+def test_secret_input_given_with_input_is_masked(cli: CLI) -> None:
+    inputs = [{"name": "TOKEN", "type": "Secret", "value": "tok"}]
+    script = (
+        'echo "using $TOKEN"\necho "[{\\"v\\": \\"1\\", \\"t\\": \\"$TOKEN\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
+    path = cli.source(script, array="$", version_path="v", version="1", attributes=[("t", "t")], inputs=inputs)
+    proc = cli.run("run", str(path), "--format", "json", "--input", f"TOKEN={SECRET}")
+    assert proc.returncode == 0
+    assert SECRET not in proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["selected"]["metadata"]["t"] == MASK

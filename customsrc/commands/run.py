@@ -140,6 +140,10 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
 
         cache = None if text is not None else default_dir(os.environ)
         source = load_source(args.source, source_id=args.source_id, text=text, cache_dir=cache)
+        inputs = pairs(args.input, "--input")
+        secret_inputs = [v for k, v in inputs.items() if any(i.name == k and i.type == "Secret" for i in source.inputs)]
+        masker = Masker([*secrets.values(), *secret_inputs])
+        args.masker = masker
         out = sys.stderr.buffer
 
         def stream(_name: str, data: bytes) -> None:
@@ -148,7 +152,7 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
 
         result = fetch(
             source,
-            inputs=pairs(args.input, "--input"),
+            inputs=inputs,
             secrets=secrets,
             expressions=expression_pairs(args.expr),
             version=args.version,
