@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 GNU_TIME = "/usr/bin/time"
@@ -144,6 +145,53 @@ def compare(
     return {"wall_ratio": o / b, "mem_ratio": om / bm, "ours_ms": o * 1000, "base_ms": b * 1000}
 
 
+def sandbox_costs(runs: int) -> dict[str, float]:
+    """Per-run cost of each sandbox level against a bare ``bash -c true`` spawn, interleaved."""
+    from customsrc.masking import Masker
+    from customsrc.runner import run_script
+    from customsrc.sandbox import Settings
+
+    def bare() -> None:
+        subprocess.run(["bash", "-c", "true"], check=True)
+
+    def level(name: str) -> Any:
+        def once() -> None:
+            outcome, _ = run_script(
+                "true",
+                shell="bash",
+                inputs={},
+                timeout=30,
+                read_result=lambda _p, _o: None,
+                masker=Masker(()),
+                settings=Settings(level=name),
+            )
+            assert outcome.exit_code == 0
+
+        return once
+
+    cases = {"bare bash -c true": bare, **{f"--sandbox {n}": level(n) for n in ("off", "basic", "strict")}}
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for fn in cases.values():
+        fn()  # warm up
+    for _ in range(runs):
+        for name, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - start) * 1000)
+    median = {name: statistics.median(values) for name, values in times.items()}
+    bare_ms = median["bare bash -c true"]
+    print("sandbox cost per run (median of interleaved runs; goal: basic adds < 3 ms, strict < 8 ms):")
+    for name, ms in median.items():
+        added = "" if name.startswith("bare") else f"   adds {ms - median['--sandbox off']:5.2f} ms over off"
+        print(f"  {name:20s} {ms:6.2f} ms   {ms / bare_ms:5.2f}x bare{added}")
+    return {
+        "bare_ms": bare_ms,
+        **{f"{n}_ms": median[f"--sandbox {n}"] for n in ("off", "basic", "strict")},
+        "basic_adds_ms": median["--sandbox basic"] - median["--sandbox off"],
+        "strict_adds_ms": median["--sandbox strict"] - median["--sandbox off"],
+    }
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     if not os.path.exists(GNU_TIME):
@@ -187,6 +235,7 @@ def main() -> int:
                 env=cache_env,
             ),
         }
+        results["sandbox"] = sandbox_costs(30 if quick else 200)
         print("summary: " + json.dumps({k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}))
     finally:
         shutil.rmtree(work, ignore_errors=True)
