@@ -201,6 +201,7 @@ def main() -> int:
             raise SystemExit(f"{tool} is needed for the baseline")
     customsrc = shutil.which("customsrc") or sys.exit("install customsrc first (nox -s bench does)")
     work = Path(tempfile.mkdtemp(prefix="customsrc-bench-"))
+    work.chmod(0o755)  # the sandboxed script runs as an unprivileged user and reads the payload here
     try:
         small = work / "small.json"
         small.write_text(json.dumps({"items": [{"version": f"1.0.{i}", "url": f"https://x/{i}"} for i in range(3)]}))

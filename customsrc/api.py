@@ -16,7 +16,7 @@ from .expressions import artifact_expressions
 from .mapping import Artifact
 from .mapping import Mapping as PathMapping
 from .masking import Masker
-from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, parse_payload, read_result_bytes
+from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, read_payload
 from .render import render_source
 from .runner import OutputCallback, RunOutcome, run_script
 from .sandbox import LEVEL_NAMES, NETWORKS, Limits, Settings
@@ -257,9 +257,8 @@ def _fetch_into(
         # Harness only reads the file after a zero exit; so do we.
         if outcome.exit_code != 0:
             return None
-        data = read_result_bytes(path, max_result_size)
         with _GCPaused():
-            return parse_payload(data)
+            return read_payload(path, max_result_size)
 
     outcome, payload = run_script(
         rendered.script,
