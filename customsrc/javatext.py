@@ -73,3 +73,37 @@ def java_text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(java_text(v) for v in value) + "]"
     return str(value)
+
+
+def java_class(value: Any) -> str:
+    """The class Jackson gives a JSON value, as Java's messages name it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "java.lang.Boolean"
+    if isinstance(value, int):
+        if -(2**31) <= value < 2**31:
+            return "java.lang.Integer"
+        return "java.lang.Long" if -(2**63) <= value < 2**63 else "java.math.BigInteger"
+    if isinstance(value, float):
+        return "java.lang.Double"
+    if isinstance(value, str):
+        return "java.lang.String"
+    if isinstance(value, list):
+        return "java.util.ArrayList"
+    return "java.util.LinkedHashMap"
+
+
+def json_kind(value: Any) -> str:
+    """``a string``, ``a number``, ... for our own messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

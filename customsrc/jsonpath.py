@@ -15,6 +15,8 @@ Jayway rules reproduced (checked against the real library in tests/oracle_test.p
 
 from __future__ import annotations
 
+from .javatext import java_class, java_text, json_kind
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NamedTuple, Union
@@ -245,12 +247,12 @@ def _walk(
     if isinstance(token, Prop):
         if not isinstance(model, dict):
             if definite:
-                found = _type_name(model)
+                found = java_class(model)
                 raise PathNotFound(
                     f"Expected to find an object with property {_fmt(token)} in path "
                     f"{render(trail)} but found '{found}'. This is not a json object according "
                     "to the JsonProvider: 'com.jayway.jsonpath.spi.json.JacksonJsonProvider'.",
-                    f"{render(trail)} is {_kind(model)}, not an object with key '{token.name}'",
+                    f"{render(trail)} is {json_kind(model)}, not an object with key '{token.name}'",
                 )
             return
         if token.name not in model:
@@ -271,8 +273,8 @@ def _walk(
             if definite:
                 rest = "".join(_fmt(t) for t in tokens[k:])
                 raise PathNotFound(
-                    f"Filter: {rest} can only be applied to arrays. Current context is: " + _java_text_lazy(model),
-                    f"{render(trail)} is {_kind(model)}, not an array",
+                    f"Filter: {rest} can only be applied to arrays. Current context is: " + java_text(model),
+                    f"{render(trail)} is {json_kind(model)}, not an array",
                 )
             return
         if token.position < len(model):
@@ -296,34 +298,3 @@ def _walk(
             trail.append(Index(i))
             _walk(tokens, k + 1, value, trail, False, out)
             trail.pop()
-
-
-def _type_name(model: Any) -> str:
-    if model is None:
-        return "null"
-    return {
-        str: "java.lang.String",
-        bool: "java.lang.Boolean",
-        int: "java.lang.Integer",
-        float: "java.lang.Double",
-        list: "java.util.ArrayList",
-    }.get(type(model), "java.lang.Object")
-
-
-def _kind(model: Any) -> str:
-    if model is None:
-        return "null"
-    return {
-        str: "a string",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        list: "an array",
-        dict: "an object",
-    }.get(type(model), "a value")
-
-
-def _java_text_lazy(model: Any) -> str:
-    from .javatext import java_text
-
-    return java_text(model)

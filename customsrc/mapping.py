@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .errors import ResultError
-from .javatext import java_text
+from .javatext import java_class, java_text, json_kind
 from .jsonpath import (
     CompiledPath,
     Index,
@@ -50,18 +50,6 @@ class MappingResult:
         self.warnings: list[str] = []
         self.skipped: list[int] = []
         self.duplicates: list[tuple[int, int, str]] = []
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return "a value"
 
 
 def _fail(index: int, what: str, harness_reason: str) -> ResultError:
@@ -145,9 +133,9 @@ class Mapping:
         if version is not None and not isinstance(version, str):
             raise _fail(
                 i,
-                f"version at '{self.version_path.text}' is {_kind(version)} ({java_text(version)}), "
+                f"version at '{self.version_path.text}' is {json_kind(version)} ({java_text(version)}), "
                 "not a string: Harness requires a string (quote it in the JSON)",
-                f"class {_java_class(version)} cannot be cast to class java.lang.String",
+                f"class {java_class(version)} cannot be cast to class java.lang.String",
             )
         metadata: dict[str, str] = {}
         for name, path in self.attributes:
@@ -197,18 +185,6 @@ class Mapping:
                 version, metadata = self._map_exactly(payload, item, i, direct_list)
             pairs.append((i, version, metadata))
         return _dedupe(pairs, len(children))
-
-
-def _java_class(value: Any) -> str:
-    if isinstance(value, bool):
-        return "java.lang.Boolean"
-    if isinstance(value, int):
-        return "java.lang.Integer" if -(2**31) <= value < 2**31 else "java.lang.Long"
-    if isinstance(value, float):
-        return "java.lang.Double"
-    if isinstance(value, list):
-        return "java.util.LinkedList"
-    return "java.util.LinkedHashMap"
 
 
 def _dedupe(pairs: list[tuple[int, Any, dict[str, str]]], count: int) -> MappingResult:

@@ -113,3 +113,14 @@ def marker() -> str:
     import uuid
 
     return f"customsrc-test-{uuid.uuid4().hex[:12]}"
+
+
+def template_doc(
+    spec: dict[str, Any], identifier: str = "tpl", variables: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """A Harness Artifact Source Template around a CustomArtifact ``spec``."""
+    template: dict[str, Any] = {"name": "t", "identifier": identifier, "versionLabel": "1", "type": "ArtifactSource"}
+    if variables:
+        template["variables"] = list(variables)
+    template["spec"] = {"type": "CustomArtifact", "spec": spec}
+    return {"template": template}

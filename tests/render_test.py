@@ -8,7 +8,7 @@ from customsrc.errors import ExpressionError, InputError, SecretError
 from customsrc.render import render_source
 from customsrc.spec import load_source
 
-from .helpers import source_doc, write_yaml
+from .helpers import source_doc, template_doc, write_yaml
 
 
 def load(tmp_path: Path, script: str = "true", **kw: object) -> object:
@@ -90,21 +90,10 @@ def test_expression_given_with_expr(tmp_path: Path) -> None:
 
 
 def test_template_variables_feed_inputs(tmp_path: Path) -> None:
-    import yaml
 
     spec = source_doc("echo $REPO", inputs=[{"name": "REPO", "type": "String", "value": "<+template.variables.repo>"}])[
         "spec"
     ]
-    doc = {
-        "template": {
-            "name": "t",
-            "identifier": "tpl",
-            "versionLabel": "1",
-            "type": "ArtifactSource",
-            "variables": [{"name": "repo", "type": "String", "value": "releases"}],
-            "spec": {"type": "CustomArtifact", "spec": spec},
-        }
-    }
-    path = tmp_path / "t.yaml"
-    path.write_text(yaml.safe_dump(doc))
+    doc = template_doc(spec, variables=[{"name": "repo", "type": "String", "value": "releases"}])
+    path = write_yaml(tmp_path / "t.yaml", doc)
     assert render_source(load_source(str(path))).env == {"REPO": "releases"}

@@ -11,7 +11,7 @@ import pytest
 from customsrc.errors import SourceError
 from customsrc.spec import load_source
 
-from .helpers import source_doc, write_yaml
+from .helpers import source_doc, template_doc, write_yaml
 
 NATIVE = source_doc("echo hi", identifier="nexus_components", attributes=[("url", "assets[0].downloadUrl")])
 
@@ -93,15 +93,7 @@ def test_unknown_source_id(tmp_path: Path) -> None:
 
 
 def test_template(tmp_path: Path) -> None:
-    doc = {
-        "template": {
-            "name": "t",
-            "identifier": "tpl",
-            "versionLabel": "1",
-            "type": "ArtifactSource",
-            "spec": {"type": "CustomArtifact", "spec": NATIVE["spec"]},
-        }
-    }
+    doc = template_doc(NATIVE["spec"])
     assert load_source(str(write_yaml(tmp_path / "t.yaml", doc))).identifier == "tpl"
 
 

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
@@ -102,6 +103,12 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
-def add_common_exit_help(parser: argparse.ArgumentParser, exit_codes: str) -> None:
-    parser.epilog = exit_codes
-    parser.formatter_class = HelpFormatter
+def register(
+    sub: Any, name: str, *, help: str, description: str, exit_codes: str, main: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
+    """Add subcommand ``name``: its help, the exit-code epilog, and ``main`` behind the error handler."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        name, formatter_class=HelpFormatter, help=help, description=description, epilog=exit_codes
+    )
+    parser.set_defaults(handler=guarded(main))
+    return parser

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from . import run
-from .common import HelpFormatter, add_common_exit_help, guarded
+from .common import register
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -18,17 +18,17 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    parser = register(
+        sub,
         "demo",
-        formatter_class=HelpFormatter,
         help="run a bundled source against a bundled repository on 127.0.0.1",
         description="Serve a small Nexus-style repository on loopback and run a bash + curl source "
         "against it, exactly as `customsrc run` would. --show-source prints the source YAML.",
+        exit_codes=exit_codes,
+        main=main,
     )
     parser.add_argument("--show-source", action="store_true", help="print the demo source YAML and exit")
     run.add_run_options(parser)
-    add_common_exit_help(parser, exit_codes)
-    parser.set_defaults(handler=guarded(main))
 
 
 def main(args: argparse.Namespace) -> int:

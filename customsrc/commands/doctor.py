@@ -6,20 +6,20 @@ import argparse
 import sys
 from typing import Any
 
-from .common import HelpFormatter, add_common_exit_help, guarded
+from .common import register
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    register(
+        sub,
         "doctor",
-        formatter_class=HelpFormatter,
         help="report which sandbox levels and network modes work here",
         description="Check this machine for what each sandbox level needs (unshare, user namespaces, "
         "bubblewrap) by trying them, and say what to install where one is missing. Exit 0 when every "
         "level works, 1 otherwise.",
+        exit_codes=exit_codes,
+        main=main,
     )
-    add_common_exit_help(parser, exit_codes)
-    parser.set_defaults(handler=guarded(main))
 
 
 def main(args: argparse.Namespace) -> int:

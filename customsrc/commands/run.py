@@ -9,7 +9,7 @@ import sys
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
 from ..sandbox import Limits
-from .common import HelpFormatter, add_common_exit_help, expression_pairs, fail, guarded, pairs, read_secrets_file
+from .common import expression_pairs, fail, pairs, read_secrets_file, register
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -17,17 +17,17 @@ if TYPE_CHECKING:
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
-    parser: argparse.ArgumentParser = sub.add_parser(
+    parser = register(
+        sub,
         "run",
-        formatter_class=HelpFormatter,
         help="run a source's fetch script and show its artifacts, choice and expressions",
         description="Run a custom artifact source as a Harness delegate would: render it, run its "
         "script in a private work directory, read and map the result, choose a version.",
+        exit_codes=exit_codes,
+        main=main,
     )
     parser.add_argument("source", help="source file: an artifact source entry, a service YAML, a template, or -")
     add_run_options(parser)
-    add_common_exit_help(parser, exit_codes)
-    parser.set_defaults(handler=guarded(main))
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
