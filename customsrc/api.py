@@ -25,7 +25,11 @@ from .units import parse_duration
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, NamedTuple
+
+    from .ordering import Order, Range
+else:
+    from .records import NamedTuple
 
 HARNESS_PIPELINE_TIMEOUT = 180.0  # what a Harness pipeline enforces on the fetch task
 HARNESS_UI_TIMEOUT = 30.0  # what the UI's "list versions" call allows
@@ -105,6 +109,10 @@ def fetch(
     network: str = "host",
     pass_env: Sequence[str] = (),
     limits: Limits | None = None,
+    order: str | None = None,
+    latest: bool = False,
+    semver: str | None = None,
+    prereleases: bool = False,
     tmpdir: str | None = None,
 ) -> FetchResult:
     """Run one custom artifact source as a Harness delegate would and map its result.
@@ -112,7 +120,10 @@ def fetch(
     ``source`` is a loaded :class:`Source` or a path to a source file. ``environ`` is the
     environment the allow-list is taken from (default: this process's). ``sandbox`` is ``off``,
     ``basic`` or ``strict``; ``network`` is ``host`` or ``none``; ``pass_env`` names extra caller
-    variables the script may see; ``limits`` overrides the resource limits. Raises a
+    variables the script may see; ``limits`` overrides the resource limits. Beyond Harness:
+    ``order`` sorts the artifacts (see :mod:`customsrc.ordering`), ``semver`` keeps a range,
+    ``latest`` chooses the highest; a choice that differs from Harness's comes with a warning.
+    Raises a
     :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
     """
     if sandbox not in LEVEL_NAMES:
@@ -120,6 +131,7 @@ def fetch(
     if network not in NETWORKS:
         raise UsageError(f"--network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
     settings = Settings(sandbox, network, tuple(pass_env), limits or Limits())
+    prefs = _preferences(order, latest, semver, prereleases)
     if not isinstance(source, Source):
         source = load_source(str(source), source_id=source_id)
     result = FetchResult(source=source)
@@ -140,6 +152,7 @@ def fetch(
             settings,
             tmpdir,
             masker,
+            prefs,
         )
     except CustomsrcError as exc:
         _mask_result(result, masker)
@@ -223,6 +236,7 @@ def _fetch_into(
     settings: Settings,
     tmpdir: str | None,
     supplied: Masker,
+    prefs: Preferences,
 ) -> None:
     source = result.source
     t = time.perf_counter()
@@ -248,7 +262,7 @@ def _fetch_into(
             )
         result.artifacts = [Artifact(criterion.value, {}, 0)]
         result.warnings.append("no script: the version is used as given (Harness: manually entered version)")
-        _select(result, criterion)
+        _select(result, criterion, prefs)
         return
 
     mapping = PathMapping(source.artifacts_array_path or "", source.version_path or "", source.attributes)
@@ -301,7 +315,7 @@ def _fetch_into(
     result.artifacts = mapped.artifacts
     result.warnings.extend(mapped.warnings)
     t = _phase(result.timings, "map", t)
-    _select(result, criterion)
+    _select(result, criterion, prefs)
     _phase(result.timings, "select", t)
 
 
@@ -332,10 +346,107 @@ def _check_payload(source: Source, value: Any) -> None:
             )
 
 
-def _select(result: FetchResult, criterion: Criterion) -> None:
-    chosen = choose(result.artifacts, criterion)
+class Preferences(NamedTuple):
+    """Choosing beyond Harness (all off: exactly Harness)."""
+
+    order: Order | None = None
+    latest: bool = False
+    semver_range: Range | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.order is not None or self.latest or self.semver_range is not None
+
+
+def _preferences(order: str | None, latest: bool, semver: str | None, prereleases: bool) -> Preferences:
+    if order is None and not latest and semver is None:
+        return Preferences()
+    from .ordering import parse_order, parse_range
+
+    parsed = parse_order(order) if order else None
+    semver_range = parse_range(semver, allow_pre=prereleases) if semver else None
+    return Preferences(parsed, latest, semver_range)
+
+
+def _select(result: FetchResult, criterion: Criterion, prefs: Preferences) -> None:
+    if not prefs.active:
+        chosen = choose(result.artifacts, criterion)
+    else:
+        chosen = _select_beyond_harness(result, criterion, prefs)
     result.selected = chosen
     if chosen is not None:
         result.expressions = artifact_expressions(
             chosen, result.source.identifier, sidecar=result.source.role == "sidecar"
         )
+
+
+def _select_beyond_harness(result: FetchResult, criterion: Criterion, prefs: Preferences) -> Artifact | None:
+    """Filter by range, sort, choose; say so when Harness would have chosen otherwise."""
+    from .errors import NoMatchingVersion
+    from .ordering import Order, in_range, ordered
+
+    try:
+        harness = choose(result.artifacts, criterion)
+    except NoMatchingVersion:
+        harness = None
+    candidates = result.artifacts
+    how = []
+    if prefs.semver_range is not None:
+        candidates = in_range(candidates, prefs.semver_range)
+        how.append(f"in semver range {prefs.semver_range.text!r}")
+    order = prefs.order or (Order("semver" if prefs.semver_range else "natural", True) if prefs.latest else None)
+    if order is not None:
+        candidates = ordered(candidates, order)
+        how.append(f"ordered {order.describe()}")
+    result.artifacts = list(candidates)
+    if prefs.latest:
+        if criterion.kind == "regex":
+            import re
+
+            pattern = re.compile(criterion.value)
+            candidates = [a for a in candidates if pattern.search(a.version)]
+        elif criterion.kind == "exact":
+            result.warnings.append(f"--latest chooses the highest version; {criterion.describe()} is not used")
+        highest = max(candidates, key=_key_for(order), default=None) if order is not None else None
+        if highest is None:
+            raise NoMatchingVersion(
+                f"no version left to choose from ({', '.join(how) or 'none listed'})",
+                harness_message=None if harness else "Artifact version not found",
+            )
+        chosen: Artifact | None = highest
+        how.append("the highest chosen (--latest)")
+    else:
+        chosen = choose(candidates, criterion)
+        if criterion.kind == "regex":
+            how.append("the first match chosen")
+    if chosen is not None and (harness is None or harness.version != chosen.version):
+        would = f"{harness.version!r}" if harness else "nothing (the fetch would fail)"
+        result.warnings.append(
+            f"customsrc chose {chosen.version!r} ({'; '.join(how)}), where Harness would choose {would} "
+            f"({criterion.describe()}, in the script's output order)"
+        )
+    return chosen
+
+
+def _key_for(order: Order) -> Any:
+    from .ordering import sort_key
+
+    key = sort_key(order)
+    if order.descending:
+        return key
+    return lambda a: _Reversed(key(a))
+
+
+class _Reversed:
+    """Inverts comparisons, so max() finds the lowest in an ascending order."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Reversed) -> bool:
+        return bool(self.value > other.value)
+
+    def __gt__(self, other: _Reversed) -> bool:
+        return bool(self.value < other.value)

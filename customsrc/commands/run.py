@@ -42,6 +42,13 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--version", dest="version", metavar="VERSION", help="choose this exact version")
     parser.add_argument("--version-regex", metavar="REGEX", help="choose the first version matching REGEX")
+    beyond = parser.add_argument_group("choosing beyond Harness (a warning says when Harness would choose otherwise)")
+    beyond.add_argument(
+        "--order", metavar="ORDER", help="output|natural|semver|numeric|lexical|attr:NAME, then :asc or :desc (desc)"
+    )
+    beyond.add_argument("--latest", action="store_true", help="choose the highest version (by --order; else natural)")
+    beyond.add_argument("--semver", metavar="RANGE", help="keep versions in a semver range, e.g. '>=1.2 <2', '^1.4'")
+    beyond.add_argument("--pre", action="store_true", help="let --semver keep pre-releases")
     parser.add_argument("--timeout", metavar="DURATION", help="e.g. 30s, 2m (default: spec.timeout, else 3m)")
     parser.add_argument("--format", choices=("table", "json", "yaml", "env"), default="table")
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="table rows to show (0: all)")
@@ -164,6 +171,10 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
             network=args.network,
             pass_env=tuple(args.pass_env or ()),
             limits=collect_limits(args),
+            order=args.order,
+            latest=args.latest,
+            semver=args.semver,
+            prereleases=args.pre,
         )
     except CustomsrcError as exc:
         error = exc
