@@ -127,6 +127,9 @@ def render_source(
     env: dict[str, str] = {}
     for var in source.inputs:
         value = inputs.get(var.name, var.value)
+        fed = re.fullmatch(r"\s*<\+template\.variables\.(\w+)>\s*", value or "")
+        if fed and var.name not in inputs:  # a template variable: its value, or no value at all
+            value = source.template_variables.get(fed.group(1))
         if _is_runtime_input(value):
             raise InputError(
                 f"input {var.name} has no value; pass --input {var.name}=...",
