@@ -55,7 +55,7 @@ class RunInfo:
 class FetchResult:
     """Everything one fetch produced (secrets already masked in the script's output)."""
 
-    __slots__ = ("artifacts", "criterion", "expressions", "run", "selected", "source", "timings", "warnings")
+    __slots__ = ("artifacts", "criterion", "explain", "expressions", "run", "selected", "source", "timings", "warnings")
 
     def __init__(self, source: Source) -> None:
         self.source = source
@@ -66,6 +66,7 @@ class FetchResult:
         self.warnings: list[str] = []
         self.run = RunInfo()
         self.timings: dict[str, float] = {}
+        self.explain: dict[str, Any] | None = None  # filled when fetch(explain=True)
 
     def __repr__(self) -> str:
         chosen = self.selected.version if self.selected else None
@@ -113,6 +114,7 @@ def fetch(
     latest: bool = False,
     semver: str | None = None,
     prereleases: bool = False,
+    explain: bool = False,
     tmpdir: str | None = None,
 ) -> FetchResult:
     """Run one custom artifact source as a Harness delegate would and map its result.
@@ -123,6 +125,8 @@ def fetch(
     variables the script may see; ``limits`` overrides the resource limits. Beyond Harness:
     ``order`` sorts the artifacts (see :mod:`customsrc.ordering`), ``semver`` keeps a range,
     ``latest`` chooses the highest; a choice that differs from Harness's comes with a warning.
+    ``explain`` fills ``result.explain``: the rendered script (masked), the variable names the
+    script got, phase timings, the payload's first bytes and a decision for every item.
     Raises a
     :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
     """
@@ -132,9 +136,14 @@ def fetch(
         raise UsageError(f"--network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
     settings = Settings(sandbox, network, tuple(pass_env), limits or Limits())
     prefs = _preferences(order, latest, semver, prereleases)
+    if explain:
+        result_explain: dict[str, Any] | None = {}
+    else:
+        result_explain = None
     if not isinstance(source, Source):
         source = load_source(str(source), source_id=source_id)
     result = FetchResult(source=source)
+    result.explain = result_explain
     masker = _masker_for(source, inputs, secrets)
     timings = result.timings
     try:
@@ -193,6 +202,8 @@ def _mask_result(result: FetchResult, masker: Masker) -> None:
     result.warnings = [masker.text(w) for w in result.warnings]
     result.run.stdout_tail = masker.text(result.run.stdout_tail)
     result.run.stderr_tail = masker.text(result.run.stderr_tail)
+    if result.explain is not None:
+        result.explain = masker.deep(result.explain)
 
 
 class _GCPaused:
@@ -248,6 +259,10 @@ def _fetch_into(
     rendered = render_source(source, inputs=inputs, secrets=secrets, expressions=expressions)
     masker = Masker([*supplied.secrets, *rendered.secret_values])
     t = _phase(result.timings, "render", t)
+    if result.explain is not None:
+        result.explain.update(
+            script=masker.text(rendered.script), shell=source.shell, sandbox=settings.level, network=settings.network
+        )
 
     if not source.has_script:
         # Harness: no script means a manually entered version; nothing runs.
@@ -267,12 +282,18 @@ def _fetch_into(
 
     mapping = PathMapping(source.artifacts_array_path or "", source.version_path or "", source.attributes)
 
+    read_ms: list[float] = []
+
     def read(path: str, outcome: RunOutcome) -> Payload | None:
         # Harness only reads the file after a zero exit; so do we.
         if outcome.exit_code != 0:
             return None
-        with _GCPaused():
-            return read_payload(path, max_result_size)
+        started = time.perf_counter()
+        try:
+            with _GCPaused():
+                return read_payload(path, max_result_size)
+        finally:
+            read_ms.append((time.perf_counter() - started) * 1000)
 
     outcome, payload = run_script(
         rendered.script,
@@ -294,6 +315,14 @@ def _fetch_into(
     run.stdout_tail = outcome.stdout_tail.decode("utf-8", "replace")
     run.stderr_tail = outcome.stderr_tail.decode("utf-8", "replace")
     t = _phase(result.timings, "run", t)
+    if read_ms:
+        result.timings["read"] = read_ms[0]
+        result.timings["run"] -= read_ms[0]
+    if result.explain is not None:
+        result.explain["environment"] = list(outcome.env_names)
+        if payload is not None:
+            result.explain["payload_head"] = masker.text(payload.head.decode("utf-8", "replace"))
+            result.explain["payload_bytes"] = payload.size
     if outcome.timed_out:
         raise ScriptTimeout(
             f"the script ran past its {seconds:g}s timeout; its whole process tree was killed",
@@ -315,8 +344,13 @@ def _fetch_into(
     result.artifacts = mapped.artifacts
     result.warnings.extend(mapped.warnings)
     t = _phase(result.timings, "map", t)
+    listed = list(result.artifacts)
     _select(result, criterion, prefs)
     _phase(result.timings, "select", t)
+    if result.explain is not None:
+        from .explain import decisions
+
+        result.explain["items"] = decisions(listed, result, mapped, criterion, prefs)
 
 
 def _last_line(text: str) -> str:

@@ -63,6 +63,8 @@ def document(
                 "ran": run.ran,
             },
         }
+    if result is not None and result.explain is not None:
+        doc["explain"] = {"timings_ms": {k: round(v, 2) for k, v in result.timings.items()}, **result.explain}
     if error is not None:
         doc["error"] = {
             "kind": error.kind,
@@ -190,7 +192,35 @@ def _write_table(doc: dict[str, Any], out: TextIO, limit: int) -> None:
             out.write(f"  {key.ljust(pad)}  {value}\n")
     elif doc["criterion"] and "error" not in doc:
         out.write(f"\nchosen: {doc['criterion']}; pass --version or --version-regex to choose\n")
+    if "explain" in doc:
+        _write_explain(doc["explain"], out)
     if doc["warnings"]:
         out.write("\nwarnings:\n")
         for warning in doc["warnings"]:
             out.write(f"  - {warning}\n")
+
+
+def _write_explain(explain: dict[str, Any], out: TextIO) -> None:
+    out.write("\nexplain:\n")
+    timings = ", ".join(f"{k} {v:.1f} ms" for k, v in explain.get("timings_ms", {}).items())
+    out.write(f"  timings: {timings}\n")
+    if "sandbox" in explain:
+        out.write(f"  ran with {explain['shell']}, --sandbox {explain['sandbox']} --network {explain['network']}\n")
+    if explain.get("environment"):
+        out.write(f"  environment: {' '.join(explain['environment'])}\n")
+    if "script" in explain:
+        out.write("  rendered script (secrets masked):\n")
+        for number, line in enumerate(explain["script"].splitlines(), 1):
+            out.write(f"    {number:3d}  {line}\n")
+    if "payload_head" in explain:
+        head = explain["payload_head"].replace("\n", " ")
+        out.write(f"  payload: {explain['payload_bytes']} bytes, starting: {_clip(head, 200)}\n")
+    items = explain.get("items")
+    if items:
+        out.write(f"  items ({items['count']}):\n")
+        for entry in items["shown"][:200]:
+            version = f" {entry['version']!r}" if "version" in entry else ""
+            out.write(f"    [{entry['item']}]{version}: {entry['decision']}: {entry['reason']}\n")
+        hidden = items["count"] - min(len(items["shown"]), 200)
+        if hidden > 0:
+            out.write(f"    … and {hidden} more (--format json lists up to 1,000)\n")

@@ -48,6 +48,7 @@ class RunOutcome(NamedTuple):
     timed_out: bool
     stdout_tail: bytes
     stderr_tail: bytes
+    env_names: tuple[str, ...] = ()  # the variables the script was given (names only)
 
 
 class _Tail:
@@ -194,6 +195,7 @@ def run_script(
         if launch.owner is not None:
             _hand_over(workdir, *launch.owner)
         outcome = _execute(launch, timeout, masker, on_output, settings.limits.output)
+        outcome = outcome._replace(env_names=tuple(sorted(launch.env)))
         return outcome, read_result(result_path, outcome)
     finally:
         with contextlib.suppress(OSError):

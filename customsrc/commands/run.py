@@ -70,6 +70,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     sandbox.add_argument("--max-processes", type=int, metavar="N", help="processes of the sandbox user (512)")
     sandbox.add_argument("--max-output", metavar="SIZE", help="script output shown live (1M); the rest is counted")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not stream the script's output")
+    parser.add_argument(
+        "--explain", action="store_true", help="show the rendered script, environment, timings and every decision"
+    )
     parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
 
 
@@ -175,6 +178,7 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
             latest=args.latest,
             semver=args.semver,
             prereleases=args.pre,
+            explain=args.explain,
         )
     except CustomsrcError as exc:
         error = exc
