@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from .api import FetchResult, RunInfo, fetch
+from .api import FetchResult, RunInfo, fetch, replay
 from .errors import (
     CustomsrcError,
     ExpressionError,
@@ -45,4 +45,5 @@ __all__ = [
     "__version__",
     "fetch",
     "load_source",
+    "replay",
 ]

@@ -484,3 +484,43 @@ class _Reversed:
 
     def __gt__(self, other: _Reversed) -> bool:
         return bool(self.value < other.value)
+
+
+def replay(
+    source: Source | str | os.PathLike[str],
+    payload_file: str | os.PathLike[str],
+    *,
+    source_id: str | None = None,
+    version: str | None = None,
+    version_regex: str | None = None,
+    order: str | None = None,
+    latest: bool = False,
+    semver: str | None = None,
+    prereleases: bool = False,
+    choose: bool = True,
+) -> FetchResult:
+    """Map and choose on a recorded payload, as Harness would, without running the script.
+    With ``choose=False`` it only lists (as for ``version: <+input>``).
+
+    For tests of a source's mapping (``customsrc init`` writes one): the payload file stands in for
+    what the script would have written to ``$HARNESS_ARTIFACT_RESULT_PATH``.
+    """
+    if not isinstance(source, Source):
+        source = load_source(str(source), source_id=source_id)
+    result = FetchResult(source=source)
+    criterion = criterion_for(
+        source.version, source.version_regex, override_version=version, override_regex=version_regex
+    )
+    result.criterion = criterion
+    with _GCPaused():
+        payload = read_payload(str(payload_file))
+    result.warnings.extend(payload.warnings)
+    _check_payload(source, payload.value)
+    mapping = PathMapping(source.artifacts_array_path or "$", source.version_path or "version", source.attributes)
+    with _GCPaused():
+        mapped = mapping.apply(payload.value)
+    result.artifacts = mapped.artifacts
+    result.warnings.extend(mapped.warnings)
+    if choose:
+        _select(result, criterion, _preferences(order, latest, semver, prereleases))
+    return result

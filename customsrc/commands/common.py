@@ -103,6 +103,20 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
+def write_output(text: str, path: str | None) -> None:
+    """``text`` to stdout, or atomically to ``path``."""
+    if not path:
+        sys.stdout.write(text)
+        return
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UsageError(f"-o {path}: cannot write: {exc.strerror}") from None
+
+
 def register(
     sub: Any, name: str, *, help: str, description: str, exit_codes: str, main: Callable[[argparse.Namespace], int]
 ) -> argparse.ArgumentParser:

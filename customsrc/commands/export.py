@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any
 
-from ..errors import UsageError
-from .common import register
+from .common import register, write_output
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
@@ -38,14 +36,5 @@ def main(args: argparse.Namespace) -> int:
     text = to_yaml(document)
     for warning in warnings:
         sys.stderr.write(f"customsrc: warning: {warning}\n")
-    if args.output:
-        try:
-            tmp = f"{args.output}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, args.output)
-        except OSError as exc:
-            raise UsageError(f"-o {args.output}: cannot write: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
+    write_output(text, args.output)
     return 0
