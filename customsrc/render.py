@@ -136,7 +136,7 @@ def render_source(
                 harness_message=f"Env. variable [{var.name}] value found to be null",
             )
         assert value is not None
-        if var.type == "Secret" and var.name not in inputs:
+        if var.type == "Secret" and var.name not in inputs and value.strip():
             secret = lookup_secret(value, renderer.secrets)
             if secret is None:
                 raise _missing_secret(value, f"input {var.name}")

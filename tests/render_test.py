@@ -97,3 +97,8 @@ def test_template_variables_feed_inputs(tmp_path: Path) -> None:
     doc = template_doc(spec, variables=[{"name": "repo", "type": "String", "value": "releases"}])
     path = write_yaml(tmp_path / "t.yaml", doc)
     assert render_source(load_source(str(path))).env == {"REPO": "releases"}
+
+
+def test_empty_secret_input_means_no_secret(tmp_path: Path) -> None:
+    src = load(tmp_path, inputs=[{"name": "PASSWORD", "type": "Secret", "value": ""}])
+    assert render_source(src).env == {"PASSWORD": ""}  # type: ignore[arg-type]

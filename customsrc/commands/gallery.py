@@ -1,0 +1,56 @@
+"""``customsrc gallery list`` / ``customsrc gallery show NAME``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .common import register
+
+
+def add_parser(sub: Any, exit_codes: str) -> None:
+    parser = register(
+        sub,
+        "gallery",
+        help="list the ready-made, tested sources, or show one",
+        description="The gallery: sources for repositories Harness does not support natively, each tested "
+        "against the real server software or the vendor's documented API responses.",
+        exit_codes=exit_codes,
+        main=main,
+    )
+    parser.add_argument("action", choices=("list", "show"))
+    parser.add_argument("name", nargs="?", help="the template to show")
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..errors import UsageError
+    from ..gallery import entries, entry, example_command
+
+    out = sys.stdout
+    if args.action == "list":
+        rows = [(e.name, e.description, e.tested_against) for e in entries()]
+        widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("NAME", "WHAT", "TESTED AGAINST"))]
+        for row in [("NAME", "WHAT", "TESTED AGAINST"), *rows]:
+            out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")
+        return 0
+    if not args.name:
+        raise UsageError("gallery show needs a template name; see customsrc gallery list")
+    item = entry(args.name)
+    out.write(f"{item.name}: {item.description}\n  tested against: {item.tested_against}\n  file: {item.path}\n")
+    out.write("inputs:\n")
+    for variable in item.inputs:
+        value = variable.get("value")
+        shown = "(required)" if value is None or str(value).startswith("<+input>") else f"default {value!r}"
+        out.write(
+            f"  {variable['name']} ({variable.get('type', 'String')}, {shown}): {variable.get('description', '')}\n"
+        )
+    if item.secrets:
+        out.write("secrets:\n")
+        for name, description in item.secrets:
+            out.write(f"  {name}: {description}\n")
+    source = item.source
+    out.write(f"mapping: {source.artifacts_array_path} -> version {source.version_path}")
+    out.write("".join(f", {name} {path}" for name, path in source.attributes) + "\n")
+    out.write(f"example:\n  {example_command(item)}\n")
+    return 0

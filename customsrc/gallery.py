@@ -1,0 +1,70 @@
+"""The gallery: ready-made, tested sources for repositories Harness does not support natively.
+
+Each entry is ``templates/<name>.yaml``, a native source whose ``customsrc:`` block says what it is
+for (``description``), how it is proven (``testedAgainst``) and which secrets it needs; its script
+lives in ``scripts/`` (bash + curl, or python3 with the standard library only).
+"""
+
+from __future__ import annotations
+
+import os
+
+from .errors import UsageError
+from .resources import data_dir
+from .spec import Source, load_source, read_document
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
+else:
+    from .records import NamedTuple
+
+
+class Entry(NamedTuple):
+    name: str
+    path: str
+    source: Source
+    description: str
+    tested_against: str
+    secrets: tuple[tuple[str, str], ...]
+    inputs: tuple[dict[str, Any], ...]
+
+
+def entries() -> list[Entry]:
+    """Every gallery template, by name."""
+    try:
+        folder = data_dir("templates")
+    except FileNotFoundError:
+        return []
+    found = []
+    for file in sorted(os.listdir(folder)):
+        if file.endswith(".yaml"):
+            found.append(entry(file[: -len(".yaml")]))
+    return found
+
+
+def entry(name: str) -> Entry:
+    path = os.path.join(data_dir("templates"), f"{name}.yaml")
+    if not os.path.isfile(path):
+        known = ", ".join(e.name for e in entries()) or "none"
+        raise UsageError(f"no gallery template {name!r}; templates: {known}")
+    document = read_document(path)
+    settings = document.get("customsrc") or {}
+    return Entry(
+        name=name,
+        path=path,
+        source=load_source(path),
+        description=str(settings.get("description", "")),
+        tested_against=str(settings.get("testedAgainst", "")),
+        secrets=tuple((s["name"], s.get("description", "")) for s in settings.get("secrets") or []),
+        inputs=tuple(document["spec"].get("inputs") or []),
+    )
+
+
+def example_command(item: Entry) -> str:
+    parts = [f"customsrc run {item.path}"]
+    for variable in item.inputs:
+        if variable.get("type") != "Secret" and str(variable.get("value", "")).startswith("<+input>"):
+            parts.append(f"--input {variable['name']}=...")
+    parts += [f"--secret {name}=..." for name, _ in item.secrets]
+    return " ".join(parts)

@@ -1,0 +1,174 @@
+"""Real servers for the gallery tests, started on 127.0.0.1 on free ports and always stopped.
+
+All server start-up lives here: nginx (static files, autoindex), a server of recorded vendor
+responses (their documented format, pagination headers and all), and a server that fails every
+request with a given status. pypiserver, moto and docker-registry are started here too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlparse
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before listening on {port}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+@contextlib.contextmanager
+def process(argv: list[str], port: int, *, env: dict[str, str] | None = None, cwd: str | None = None) -> Iterator[None]:
+    """Run a server process until the block ends; its output goes to a log shown on failure."""
+    log = Path(cwd or ".") / f"server-{port}.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True)
+    try:
+        try:
+            wait_for_port(port, proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; log:\n{log.read_text(errors='replace')[-2000:]}") from None
+        yield
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+
+
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+user root;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    types {{ application/json json; text/xml xml; application/x-yaml yaml; text/plain txt info mod; }}
+    default_type application/octet-stream;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ autoindex on; autoindex_format {format}; {extra} }}
+    }}
+}}
+"""
+
+
+@contextlib.contextmanager
+def nginx(root: Path, *, autoindex: str = "json", extra: str = "") -> Iterator[str]:
+    """nginx serving ``root``; yields its base URL."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    prefix = root.parent / f"nginx-{root.name}"
+    (prefix / "tmp").mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    conf = prefix / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(prefix=prefix, port=port, root=root, format=autoindex, extra=extra))
+    with process([binary, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")], port, cwd=str(prefix)):
+        yield f"http://127.0.0.1:{port}"
+
+
+Route = tuple[int, dict[str, str], bytes]
+
+
+class _Recorded(BaseHTTPRequestHandler):
+    routes: ClassVar[dict[str, Route]] = {}
+    seen: ClassVar[list[tuple[str, dict[str, str]]]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, dict(self.headers)))
+        url = urlparse(self.path)
+        key = url.path + (f"?{url.query}" if url.query else "")
+        status, headers, body = (
+            self.routes.get(key) or self.routes.get(url.path) or (404, {}, b'{"message":"Not Found"}')
+        )
+        base = f"http://{self.headers.get('Host')}"
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value.replace("{base}", base))
+        self.send_header("Content-Length", str(len(body.replace(b"{base}", base.encode()))))
+        self.end_headers()
+        self.wfile.write(body.replace(b"{base}", base.encode()))
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def recorded(routes: dict[str, Route]) -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
+    """Serve recorded responses: ``{path or path?query: (status, headers, body)}``; ``{base}`` in a
+    header or body becomes the server's own URL. Yields the base URL and the requests seen."""
+    handler = type("Recorded", (_Recorded,), {"routes": routes, "seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Failing(BaseHTTPRequestHandler):
+    status = 500
+
+    def do_GET(self) -> None:
+        body = f"<html><body><h1>{self.status}</h1></body></html>".encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def failing(status: int) -> Iterator[str]:
+    """Every request answered with ``status`` and an HTML error page (what curl without --fail keeps)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Failing", (_Failing,), {"status": status}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def json_body(value: Any) -> bytes:
+    return json.dumps(value).encode()
