@@ -22,6 +22,7 @@ TEMPLATES = [e.name for e in entries()]
 # Inputs each template needs besides REPO_URL (the repository's base URL, in every template).
 REQUIRED: dict[str, dict[str, str]] = {
     "maven-metadata": {"GROUP_ID": "org.example", "ARTIFACT_ID": "app"},
+    "http-directory": {},
 }
 
 
@@ -97,4 +98,30 @@ def test_maven_metadata(cli: CLI, tmp_path: Path) -> None:
         "artifactId": "app",
         "isRelease": "true",
         "repositoryUpdated": "20261120100000",
+    }
+
+
+@pytest.mark.parametrize("mode", ["json", "html"])
+def test_http_directory(cli: CLI, tmp_path: Path, mode: str) -> None:
+    import os
+
+    root = tmp_path / "downloads"
+    root.mkdir()
+    for name, mtime in (
+        ("app-1.9.0.tar.gz", 1_700_000_000),
+        ("app-1.10.0.tar.gz", 1_700_100_000),
+        ("readme.txt", 1_700_200_000),
+    ):
+        (root / name).write_bytes(b"x" * 1234)
+        os.utime(root / name, (mtime, mtime))
+    (root / "old").mkdir()
+    with servers.nginx(root, autoindex=mode) as url:
+        code, doc, err = run(cli, "http-directory", url + "/", "--version", "1.10.0")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["1.10.0", "1.9.0"]
+    assert doc["selected"]["metadata"] == {
+        "url": f"{url}/app-1.10.0.tar.gz",
+        "file": "app-1.10.0.tar.gz",
+        "modified": "2023-11-16T02:00:00+00:00",  # 1,700,100,000 s
+        "size": "1234",
     }
