@@ -23,6 +23,9 @@ TEMPLATES = [e.name for e in entries()]
 REQUIRED: dict[str, dict[str, str]] = {
     "maven-metadata": {"GROUP_ID": "org.example", "ARTIFACT_ID": "app"},
     "http-directory": {},
+    "go-module-proxy": {"MODULE": "github.com/Example/app"},
+    "conda-channel": {"PACKAGE": "mypkg"},
+    "crates-sparse-index": {"CRATE": "my-crate"},
 }
 
 
@@ -31,6 +34,8 @@ def test_the_gallery_has_its_templates() -> None:
 
 
 def run(cli: CLI, name: str, url: str, *extra: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
+    """Run a template; ``input_NAME=value`` keywords set further inputs."""
+    inputs = {k.removeprefix("input_").upper(): v for k, v in inputs.items()}
     values = {"REPO_URL": url, **REQUIRED[name], **inputs}
     args = [f"--input={k}={v}" for k, v in values.items()]
     proc = cli.run("run", entry(name).path, "--format", "json", "-q", *args, *extra)
@@ -125,3 +130,96 @@ def test_http_directory(cli: CLI, tmp_path: Path, mode: str) -> None:
         "modified": "2023-11-16T02:00:00+00:00",  # 1,700,100,000 s
         "size": "1234",
     }
+
+
+def test_go_module_proxy(cli: CLI, tmp_path: Path) -> None:
+    root = tmp_path / "goproxy"
+    folder = root / "github.com" / "!example" / "app" / "@v"
+    folder.mkdir(parents=True)
+    (folder / "list").write_text("v1.2.0\nv1.10.0\nv1.11.0-rc.1\n")
+    for version, when in (("v1.2.0", "2026-01-01"), ("v1.10.0", "2026-06-01"), ("v1.11.0-rc.1", "2026-07-01")):
+        (folder / f"{version}.info").write_text(json.dumps({"Version": version, "Time": f"{when}T00:00:00Z"}))
+    with servers.nginx(root) as url:
+        code, doc, err = run(cli, "go-module-proxy", url, "--version-regex", r"^v1\.\d+\.\d+$")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["v1.11.0-rc.1", "v1.10.0", "v1.2.0"]
+    assert doc["selected"]["metadata"] == {
+        "time": "2026-06-01T00:00:00Z",
+        "zip": f"{url}/github.com/!example/app/@v/v1.10.0.zip",
+        "mod": f"{url}/github.com/!example/app/@v/v1.10.0.mod",
+        "module": "github.com/Example/app",
+    }
+
+
+def test_conda_channel(cli: CLI, tmp_path: Path) -> None:
+    root = tmp_path / "channel"
+    (root / "noarch").mkdir(parents=True)
+    record = {"name": "mypkg", "depends": [], "subdir": "noarch", "sha256": "ab" * 32, "size": 2048}
+    repodata = {
+        "info": {"subdir": "noarch"},
+        "packages": {
+            "mypkg-1.0-py_0.tar.bz2": {
+                **record,
+                "version": "1.0",
+                "build": "py_0",
+                "build_number": 0,
+                "timestamp": 1700000000000,
+            }
+        },
+        "packages.conda": {
+            "mypkg-1.1-py_0.conda": {
+                **record,
+                "version": "1.1",
+                "build": "py_0",
+                "build_number": 0,
+                "timestamp": 1710000000000,
+            },
+            "mypkg-1.1-py_1.conda": {
+                **record,
+                "version": "1.1",
+                "build": "py_1",
+                "build_number": 1,
+                "timestamp": 1710000000000,
+            },
+            "other-9.0-0.conda": {
+                **record,
+                "name": "other",
+                "version": "9.0",
+                "build": "0",
+                "timestamp": 1720000000000,
+            },
+        },
+    }
+    (root / "noarch" / "repodata.json").write_text(json.dumps(repodata))
+    with servers.nginx(root) as url:
+        code, doc, err = run(cli, "conda-channel", url, "--version", "1.1")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["1.1", "1.0"]  # the second 1.1 build is a duplicate
+    assert doc["selected"]["metadata"]["build"] == "py_1"  # the newest build of 1.1 comes first
+    assert doc["selected"]["metadata"]["url"] == f"{url}/noarch/mypkg-1.1-py_1.conda"
+    assert doc["selected"]["metadata"]["published"] == "2024-03-09T16:00:00+00:00"
+    assert any("duplicate" in w for w in doc["warnings"])
+
+
+def test_crates_sparse_index(cli: CLI, tmp_path: Path) -> None:
+    root = tmp_path / "index"
+    (root / "my" / "-c").mkdir(parents=True)
+    (root / "config.json").write_text(json.dumps({"dl": "https://dl.example/api/v1/crates"}))
+    lines = [
+        {"name": "my-crate", "vers": "0.9.0", "deps": [], "cksum": "aa" * 32, "features": {}, "yanked": False},
+        {"name": "my-crate", "vers": "1.0.0", "deps": [], "cksum": "bb" * 32, "features": {}, "yanked": True},
+        {"name": "my-crate", "vers": "1.0.1", "deps": [], "cksum": "cc" * 32, "features": {}, "yanked": False},
+    ]
+    (root / "my" / "-c" / "my-crate").write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    with servers.nginx(root) as url:
+        code, doc, err = run(cli, "crates-sparse-index", url, "--version-regex", ".")
+        yanked = run(cli, "crates-sparse-index", url, input_include_yanked="true")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["1.0.1", "0.9.0"]
+    assert doc["selected"]["metadata"] == {
+        "sha256": "cc" * 32,
+        "url": "https://dl.example/api/v1/crates/my-crate/1.0.1/download",
+        "yanked": "false",
+    }
+    assert yanked[0] == 0, yanked[2]
+    assert [a["version"] for a in yanked[1]["artifacts"]] == ["1.0.1", "1.0.0", "0.9.0"]
