@@ -73,7 +73,10 @@ _CREDENTIALS = (
     (re.compile(r"https?://[^/\s:@$<]+:(?![$<])[^@\s/]+@"), "a password in a URL"),
     (re.compile(r"AKIA[0-9A-Z]{16}"), "an AWS access key"),
     (
-        re.compile(r"(?i)\b(?:password|passwd|token|secret|api[_-]?key)\s*=\s*[\"']?(?![$<\"'])[^\s\"';$<]{6,}"),
+        re.compile(
+            r"(?i)\b(?:password|passwd|token|secret|api[_-]?key)\s*=\s*"
+            r"(?:([\"'])(?![$<])[^\"'$<\s]{6,}\1|(?![$<])[A-Za-z0-9_\-+/=.]{6,}(?=\s|;|$))"
+        ),
         "a password or token assignment",
     ),
 )

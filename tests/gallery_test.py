@@ -26,6 +26,8 @@ REQUIRED: dict[str, dict[str, str]] = {
     "go-module-proxy": {"MODULE": "github.com/Example/app"},
     "conda-channel": {"PACKAGE": "mypkg"},
     "crates-sparse-index": {"CRATE": "my-crate"},
+    "nexus3-components": {"REPOSITORY": "maven-releases", "COMPONENT": "app"},
+    "github-releases": {"OWNER": "example", "REPOSITORY": "app"},
 }
 
 
@@ -223,3 +225,135 @@ def test_crates_sparse_index(cli: CLI, tmp_path: Path) -> None:
     }
     assert yanked[0] == 0, yanked[2]
     assert [a["version"] for a in yanked[1]["artifacts"]] == ["1.0.1", "1.0.0", "0.9.0"]
+
+
+def nexus_component(version: str, size: int) -> dict[str, Any]:
+    path = f"org/example/app/{version}/app-{version}.jar"
+    return {
+        "id": f"bWF2ZW4tcmVsZWFzZXM6{version}",
+        "repository": "maven-releases",
+        "format": "maven2",
+        "group": "org.example",
+        "name": "app",
+        "version": version,
+        "assets": [
+            {
+                "downloadUrl": f"{{base}}/repository/maven-releases/{path}",
+                "path": path,
+                "id": "YXNzZXQ",
+                "repository": "maven-releases",
+                "format": "maven2",
+                "checksum": {"sha1": f"{size:040x}", "sha256": f"{size:064x}"},
+                "contentType": "application/java-archive",
+                "lastModified": "2026-11-20T10:00:00.000+00:00",
+                "fileSize": size,
+            }
+        ],
+    }
+
+
+def test_nexus3_components(cli: CLI) -> None:
+    search = "/service/rest/v1/search?repository=maven-releases&name=app&sort=version&direction=desc"
+    routes = {
+        search: (
+            200,
+            {"Content-Type": "application/json"},
+            servers.json_body(
+                {"items": [nexus_component("2.0.0", 300), nexus_component("1.9.0", 200)], "continuationToken": "page2"}
+            ),
+        ),
+        search + "&continuationToken=page2": (
+            200,
+            {"Content-Type": "application/json"},
+            servers.json_body({"items": [nexus_component("1.0.0", 100)], "continuationToken": None}),
+        ),
+    }
+    with servers.recorded(routes) as (url, seen):
+        code, doc, err = run(
+            cli,
+            "nexus3-components",
+            url,
+            "--version",
+            "1.9.0",
+            input_repo_user="deployer",
+            input_repo_password="s3cr3t-pw",  # --input on a Secret input is the secret's value
+        )
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["2.0.0", "1.9.0", "1.0.0"]
+    assert doc["selected"]["metadata"] == {
+        "url": f"{url}/repository/maven-releases/org/example/app/1.9.0/app-1.9.0.jar",
+        "sha1": f"{200:040x}",
+        "sha256": f"{200:064x}",
+        "size": "200",
+        "lastModified": "2026-11-20T10:00:00.000+00:00",
+    }
+    assert len(seen) == 2
+    assert seen[0][1]["Authorization"] == "Basic ZGVwbG95ZXI6czNjcjN0LXB3"  # deployer:s3cr3t-pw
+
+
+def release(tag: str, published: str, *, draft: bool = False, prerelease: bool = False) -> dict[str, Any]:
+    return {
+        "id": abs(hash(tag)) % 10**8,
+        "tag_name": tag,
+        "name": f"Release {tag}",
+        "draft": draft,
+        "prerelease": prerelease,
+        "html_url": f"https://github.com/example/app/releases/tag/{tag}",
+        "published_at": published,
+        "target_commitish": "main",
+        "assets": [
+            {"name": f"app-{tag}.sha256", "size": 90, "browser_download_url": f"https://dl.example/{tag}/app.sha256"},
+            {
+                "name": f"app-{tag}-linux-amd64.tar.gz",
+                "size": 4096,
+                "browser_download_url": f"https://dl.example/{tag}/app-linux-amd64.tar.gz",
+            },
+        ],
+    }
+
+
+def test_github_releases(cli: CLI) -> None:
+    page2 = "/repositories/42/releases?per_page=100&page=2"
+    routes = {
+        "/repos/example/app/releases?per_page=100": (
+            200,
+            {
+                "Content-Type": "application/json",
+                "Link": f'<{{base}}{page2}>; rel="next", <{{base}}{page2}>; rel="last"',
+            },
+            servers.json_body(
+                [
+                    release("v2.1.0-rc.1", "2026-11-01T00:00:00Z", prerelease=True),
+                    release("v2.0.0", "2026-10-01T00:00:00Z"),
+                    release("v2.2.0", "2026-11-10T00:00:00Z", draft=True),
+                ]
+            ),
+        ),
+        page2: (
+            200,
+            {"Content-Type": "application/json"},
+            servers.json_body([release("v1.9.0", "2026-09-01T00:00:00Z")]),
+        ),
+    }
+    with servers.recorded(routes) as (url, seen):
+        code, doc, err = run(
+            cli,
+            "github-releases",
+            url,
+            "--version-regex",
+            "^v",
+            input_github_token="ghp_abc123",
+            input_asset_regex="linux-amd64",
+        )
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["v2.0.0", "v1.9.0"]
+    assert doc["selected"]["version"] == "v2.0.0"
+    assert doc["selected"]["metadata"] == {
+        "url": "https://github.com/example/app/releases/tag/v2.0.0",
+        "published": "2026-10-01T00:00:00Z",
+        "asset": "https://dl.example/v2.0.0/app-linux-amd64.tar.gz",
+        "assetSize": "4096",
+        "prerelease": "false",
+    }
+    assert seen[0][1]["Authorization"] == "Bearer ghp_abc123"
+    assert "ghp_abc123" not in err + json.dumps(doc)

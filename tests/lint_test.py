@@ -64,6 +64,7 @@ def test_script_rules_fire(tmp_path: Path, code: str, script: str) -> None:
         GOOD + 'curl --fail-with-body -u "$USER:$PASS" "$URL"\n',  # credentials from variables
         GOOD + 'TOKEN="$1"\nPASSWORD=<+secrets.getValue("p")>\n',
         GOOD + 'echo "[]" > "${HARNESS_ARTIFACT_RESULT_PATH}"\n',
+        GOOD + 'token=$(curl --fail -s "$URL/token")\n',
     ],
 )
 def test_script_rules_stay_quiet(tmp_path: Path, script: str) -> None:
@@ -75,6 +76,10 @@ def test_python_rules(tmp_path: Path) -> None:
     assert codes(tmp_path, ok, customsrc={"shell": "python"}) == []
     bad = "import requests\n" + ok
     assert codes(tmp_path, bad, customsrc={"shell": "python"}) == ["CS003"]
+    paging = ok + 'token = data.get("continuationToken")\n'
+    assert codes(tmp_path, paging, customsrc={"shell": "python"}) == []
+    literal = ok + 'api_key = "abcdef123456"\n'
+    assert codes(tmp_path, literal, customsrc={"shell": "python"}) == ["CS009"]
 
 
 def test_powershell(tmp_path: Path) -> None:
