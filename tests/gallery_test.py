@@ -28,6 +28,7 @@ REQUIRED: dict[str, dict[str, str]] = {
     "crates-sparse-index": {"CRATE": "my-crate"},
     "nexus3-components": {"REPOSITORY": "maven-releases", "COMPONENT": "app"},
     "github-releases": {"OWNER": "example", "REPOSITORY": "app"},
+    "pypi-simple": {"PACKAGE": "My_Pkg"},
 }
 
 
@@ -357,3 +358,30 @@ def test_github_releases(cli: CLI) -> None:
     }
     assert seen[0][1]["Authorization"] == "Bearer ghp_abc123"
     assert "ghp_abc123" not in err + json.dumps(doc)
+
+
+def test_pypi_simple(cli: CLI, tmp_path: Path) -> None:
+    import hashlib
+
+    packages = tmp_path / "packages"
+    packages.mkdir()
+    for name in (
+        "my_pkg-1.9.0.tar.gz",
+        "my_pkg-1.10.0-py3-none-any.whl",
+        "my_pkg-1.10.0.tar.gz",
+        "my_pkg-2.0.0rc1.tar.gz",
+        "my_pkg-1.0.0.zip",
+        "other-9.0.tar.gz",
+    ):
+        (packages / name).write_bytes(name.encode())
+    with servers.pypiserver(packages) as url:
+        code, doc, err = run(cli, "pypi-simple", url, "--version", "1.10.0")
+        stable = run(cli, "pypi-simple", url, input_include_prereleases="false")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["2.0.0rc1", "1.10.0", "1.9.0", "1.0.0"]
+    assert doc["selected"]["metadata"] == {
+        "url": f"{url}/packages/my_pkg-1.10.0.tar.gz",
+        "filename": "my_pkg-1.10.0.tar.gz",
+        "sha256": hashlib.sha256(b"my_pkg-1.10.0.tar.gz").hexdigest(),
+    }
+    assert [a["version"] for a in stable[1]["artifacts"]] == ["1.10.0", "1.9.0", "1.0.0"]

@@ -99,6 +99,18 @@ def nginx(root: Path, *, autoindex: str = "json", extra: str = "") -> Iterator[s
         yield f"http://127.0.0.1:{port}"
 
 
+@contextlib.contextmanager
+def pypiserver(packages: Path) -> Iterator[str]:
+    """pypiserver serving ``packages`` (auth off); yields its base URL."""
+    binary = shutil.which("pypi-server")
+    if binary is None:
+        raise RuntimeError("pypiserver is not installed (the nox tests session installs it)")
+    port = free_port()
+    argv = [binary, "run", "-p", str(port), "-i", "127.0.0.1", "-a", ".", "-P", ".", str(packages)]
+    with process(argv, port, cwd=str(packages.parent)):
+        yield f"http://127.0.0.1:{port}"
+
+
 Route = tuple[int, dict[str, str], bytes]
 
 
