@@ -8,8 +8,8 @@ nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
 # fastjsonschema generates customsrc/_*_validator.py; pinned so the freshness test compares like with like.
-# pypiserver: the gallery's PyPI entry is tested against the real server.
-TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2", "fastjsonschema==2.22.3", "pypiserver>=2"]
+# pypiserver, moto[server]: gallery entries are tested against the real servers.
+TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2", "fastjsonschema==2.22.3", "pypiserver>=2", "moto[server]>=5"]
 
 
 @nox.session

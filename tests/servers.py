@@ -111,6 +111,41 @@ def pypiserver(packages: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
+@contextlib.contextmanager
+def moto_s3(objects: dict[str, bytes], bucket: str = "builds", pause: float = 0) -> Iterator[tuple[str, str, str]]:
+    """moto's server with signature checks on (after 3 free actions that create an IAM user, its key
+    and its policy), a bucket holding ``objects`` (``pause`` seconds apart, for distinct LastModified).
+    Yields the endpoint, the access key id and the secret key."""
+    import boto3
+
+    binary = shutil.which("moto_server")
+    if binary is None:
+        raise RuntimeError("moto's server is not installed (the nox tests session installs moto[server])")
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
+    workdir = Path(os.environ.get("TMPDIR", "/tmp"))
+    with process([binary, "-H", "127.0.0.1", "-p", str(port)], port, env=env, cwd=str(workdir)):
+        anonymous = {"aws_access_key_id": "setup", "aws_secret_access_key": "setup"}
+        iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1", **anonymous)
+        iam.create_user(UserName="ci")
+        key = iam.create_access_key(UserName="ci")["AccessKey"]
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="ci", PolicyName="all", PolicyDocument=json.dumps(policy))
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=key["AccessKeyId"],
+            aws_secret_access_key=key["SecretAccessKey"],
+        )
+        s3.create_bucket(Bucket=bucket)
+        for name, body in objects.items():
+            s3.put_object(Bucket=bucket, Key=name, Body=body)
+            time.sleep(pause)
+        yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+
+
 Route = tuple[int, dict[str, str], bytes]
 
 
