@@ -30,6 +30,7 @@ REQUIRED: dict[str, dict[str, str]] = {
     "github-releases": {"OWNER": "example", "REPOSITORY": "app"},
     "pypi-simple": {"PACKAGE": "My_Pkg"},
     "s3-list": {"BUCKET": "builds"},
+    "helm-index": {"CHART": "mychart"},
 }
 
 
@@ -441,3 +442,63 @@ def test_s3_signature_matches_botocore(prefix: str) -> None:
         "GET", url, "eu-west-1", "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", when
     )
     assert ours["Authorization"] == request.headers["Authorization"]
+
+
+HELM_INDEX = """apiVersion: v1
+entries:
+  other:
+  - name: other
+    version: 9.0.0
+    urls:
+    - other-9.0.0.tgz
+  mychart:
+  - apiVersion: v2
+    appVersion: "1.16.0"
+    created: "2026-11-20T10:00:00.123456789Z"
+    description: A Helm chart for Kubernetes
+    digest: 1111111111111111111111111111111111111111111111111111111111111111
+    maintainers:
+    - email: team@example.com
+      name: team
+    name: mychart
+    urls:
+    - mychart-0.10.0.tgz
+    version: 0.10.0
+  - apiVersion: v2
+    appVersion: 1.15.0
+    created: "2026-10-01T09:00:00Z"
+    digest: 2222222222222222222222222222222222222222222222222222222222222222
+    name: mychart
+    urls:
+    - https://charts.example.com/mychart-0.9.0.tgz
+    version: 0.9.0
+generated: "2026-11-20T10:00:01Z"
+"""
+
+
+@pytest.mark.parametrize("style", ["helm", "indented"])
+def test_helm_index(cli: CLI, tmp_path: Path, style: str) -> None:
+    import yaml
+
+    root = tmp_path / "charts"
+    root.mkdir()
+    text = HELM_INDEX
+    if style == "indented":  # the same index as other tools write it: sequences indented under their key
+
+        class Indented(yaml.SafeDumper):
+            def increase_indent(self, flow: bool = False, indentless: bool = False) -> Any:
+                return super().increase_indent(flow, False)
+
+        text = yaml.dump(yaml.safe_load(HELM_INDEX), Dumper=Indented, sort_keys=False)
+    (root / "index.yaml").write_text(text)
+    with servers.nginx(root) as url:
+        code, doc, err = run(cli, "helm-index", url, "--version", "0.10.0")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["0.10.0", "0.9.0"]
+    assert doc["selected"]["metadata"] == {
+        "appVersion": "1.16.0",
+        "created": "2026-11-20T10:00:00.123456789Z",
+        "digest": "1" * 64,
+        "url": f"{url}/mychart-0.10.0.tgz",
+    }
+    assert doc["artifacts"][1]["metadata"]["url"] == "https://charts.example.com/mychart-0.9.0.tgz"
