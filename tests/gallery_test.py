@@ -31,6 +31,7 @@ REQUIRED: dict[str, dict[str, str]] = {
     "pypi-simple": {"PACKAGE": "My_Pkg"},
     "s3-list": {"BUCKET": "builds"},
     "helm-index": {"CHART": "mychart"},
+    "oci-registry-tags": {"IMAGE": "team/app"},
 }
 
 
@@ -502,3 +503,26 @@ def test_helm_index(cli: CLI, tmp_path: Path, style: str) -> None:
         "url": f"{url}/mychart-0.10.0.tgz",
     }
     assert doc["artifacts"][1]["metadata"]["url"] == "https://charts.example.com/mychart-0.9.0.tgz"
+
+
+def test_oci_registry_tags(cli: CLI, tmp_path: Path) -> None:
+    with servers.docker_registry(tmp_path / "registry") as url:
+        digests = {
+            tag: servers.push_image(url, "team/app", tag, f"layer {tag}".encode())
+            for tag in ("1.9.0", "1.10.0", "latest")
+        }
+        code, doc, err = run(
+            cli, "oci-registry-tags", url, "--version", "1.10.0", input_tag_regex=r"^\d", input_page_size="1"
+        )
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["1.10.0", "1.9.0"]  # natural order, highest first
+    host = url.removeprefix("http://")
+    assert doc["selected"]["metadata"] == {
+        "digest": digests["1.10.0"],
+        "SHA": digests["1.10.0"],
+        "SHAV2": digests["1.10.0"],
+        "image": f"{host}/team/app:1.10.0",
+        "imageByDigest": f"{host}/team/app@{digests['1.10.0']}",
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    }
+    assert doc["expressions"]["<+artifact.metadata.SHAV2>"] == digests["1.10.0"]

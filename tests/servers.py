@@ -146,6 +146,79 @@ def moto_s3(objects: dict[str, bytes], bucket: str = "builds", pause: float = 0)
         yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
 
 
+REGISTRY_CONF = """version: 0.1
+log:
+  level: error
+storage:
+  filesystem:
+    rootdirectory: {root}
+http:
+  addr: 127.0.0.1:{port}
+"""
+
+
+@contextlib.contextmanager
+def docker_registry(root: Path) -> Iterator[str]:
+    """Debian's docker-registry (CNCF distribution) with filesystem storage; yields its base URL."""
+    binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
+    if not os.path.exists(binary):
+        raise RuntimeError("docker-registry is not installed (apt-get install docker-registry; .ci/run does)")
+    port = free_port()
+    root.mkdir(parents=True, exist_ok=True)
+    conf = root.parent / f"registry-{port}.yml"
+    conf.write_text(REGISTRY_CONF.format(root=root, port=port))
+    with process([binary, "serve", str(conf)], port, cwd=str(root.parent)):
+        yield f"http://127.0.0.1:{port}"
+
+
+def push_image(base: str, name: str, tag: str, layer: bytes) -> str:
+    """Push a one-layer OCI image over the registry's HTTP API; return the manifest digest."""
+    import hashlib
+    import urllib.request
+
+    def upload(blob: bytes) -> tuple[str, int]:
+        digest = "sha256:" + hashlib.sha256(blob).hexdigest()
+        start = urllib.request.Request(f"{base}/v2/{name}/blobs/uploads/", method="POST", data=b"")
+        with urllib.request.urlopen(start) as response:
+            location = response.headers["Location"]
+        location = location if location.startswith("http") else base + location
+        separator = "&" if "?" in location else "?"
+        put = urllib.request.Request(
+            f"{location}{separator}digest={digest}",
+            method="PUT",
+            data=blob,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        urllib.request.urlopen(put).close()
+        return digest, len(blob)
+
+    config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}}).encode()
+    config_digest, config_size = upload(config)
+    layer_digest, layer_size = upload(layer)
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": config_digest,
+                "size": config_size,
+            },
+            "layers": [
+                {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer_digest, "size": layer_size}
+            ],
+        }
+    ).encode()
+    put = urllib.request.Request(
+        f"{base}/v2/{name}/manifests/{tag}",
+        method="PUT",
+        data=manifest,
+        headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"},
+    )
+    with urllib.request.urlopen(put) as response:
+        return str(response.headers["Docker-Content-Digest"])
+
+
 Route = tuple[int, dict[str, str], bytes]
 
 
