@@ -16,6 +16,8 @@ TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2", "fastjsonschema==2.22.3", 
 def tests(session: nox.Session) -> None:
     """The whole test suite against the installed package."""
     session.install(".", *TEST_DEPS)
+    # verdaccio, the real npm registry for the gallery's npm entry, pinned by a lockfile.
+    session.run("npm", "ci", "--prefix", "tests/npm-server", "--no-audit", "--no-fund", "--silent", external=True)
     session.run("pytest", *session.posargs)
 
 

@@ -32,6 +32,7 @@ REQUIRED: dict[str, dict[str, str]] = {
     "s3-list": {"BUCKET": "builds"},
     "helm-index": {"CHART": "mychart"},
     "oci-registry-tags": {"IMAGE": "team/app"},
+    "npm-registry": {"PACKAGE": "@team/app"},
 }
 
 
@@ -526,3 +527,24 @@ def test_oci_registry_tags(cli: CLI, tmp_path: Path) -> None:
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
     }
     assert doc["expressions"]["<+artifact.metadata.SHAV2>"] == digests["1.10.0"]
+
+
+def test_npm_registry(cli: CLI, tmp_path: Path) -> None:
+    import time
+
+    with servers.verdaccio(tmp_path / "verdaccio") as url:
+        shasums = {}
+        for version, tags in (("1.9.0", ("latest",)), ("1.10.0", ("latest",)), ("2.0.0-beta.1", ("next",))):
+            shasums[version] = servers.npm_publish(url, "@team/app", version, f"tarball {version}".encode(), tags)
+            time.sleep(0.01)
+        code, doc, err = run(cli, "npm-registry", url, "--version-regex", r"^\d+\.\d+\.\d+$")
+    assert code == 0, err
+    assert [a["version"] for a in doc["artifacts"]] == ["2.0.0-beta.1", "1.10.0", "1.9.0"]  # newest first
+    meta = doc["selected"]["metadata"]
+    assert doc["selected"]["version"] == "1.10.0"
+    assert meta["shasum"] == shasums["1.10.0"]
+    assert meta["tags"] == "latest"
+    assert meta["tarball"].endswith("/@team/app/-/app-1.10.0.tgz")
+    assert meta["integrity"].startswith("sha512-")
+    assert meta["deprecated"] == "false"
+    assert doc["artifacts"][0]["metadata"]["tags"] == "next"

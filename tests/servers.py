@@ -219,6 +219,76 @@ def push_image(base: str, name: str, tag: str, layer: bytes) -> str:
         return str(response.headers["Docker-Content-Digest"])
 
 
+NPM_SERVER = Path(__file__).resolve().parent / "npm-server"
+VERDACCIO_CONF = """storage: {root}/storage
+auth:
+  htpasswd:
+    file: {root}/htpasswd
+    max_users: -1
+packages:
+  '**':
+    access: $all
+    publish: $all
+uplinks: {{}}
+log: {{type: stdout, format: pretty, level: error}}
+listen: 127.0.0.1:{port}
+"""
+
+
+@contextlib.contextmanager
+def verdaccio(root: Path) -> Iterator[str]:
+    """verdaccio, installed in tests/npm-server by nox (npm ci); yields its base URL."""
+    binary = NPM_SERVER / "node_modules" / ".bin" / "verdaccio"
+    if not binary.exists():
+        raise RuntimeError("verdaccio is not installed: run `npm ci --prefix tests/npm-server` (nox -s tests does)")
+    port = free_port()
+    root.mkdir(parents=True, exist_ok=True)
+    conf = root / "config.yaml"
+    conf.write_text(VERDACCIO_CONF.format(root=root, port=port))
+    with process([str(binary), "--config", str(conf)], port, cwd=str(root)):
+        yield f"http://127.0.0.1:{port}"
+
+
+def npm_publish(base: str, name: str, version: str, tarball: bytes, tags: tuple[str, ...] = ("latest",)) -> str:
+    """Publish one version the way the npm client does (a PUT of the package document); return its
+    sha1 shasum."""
+    import base64
+    import hashlib
+    import urllib.parse
+    import urllib.request
+
+    filename = f"{name.rsplit('/', maxsplit=1)[-1]}-{version}.tgz"
+    shasum = hashlib.sha1(tarball).hexdigest()
+    integrity = "sha512-" + base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    document = {
+        "_id": name,
+        "name": name,
+        "dist-tags": dict.fromkeys(tags, version),
+        "versions": {
+            version: {
+                "name": name,
+                "version": version,
+                "dist": {"tarball": f"{base}/{name}/-/{filename}", "shasum": shasum, "integrity": integrity},
+            }
+        },
+        "_attachments": {
+            filename: {
+                "content_type": "application/octet-stream",
+                "data": base64.b64encode(tarball).decode(),
+                "length": len(tarball),
+            }
+        },
+    }
+    request = urllib.request.Request(
+        f"{base}/{urllib.parse.quote(name, safe='@')}",
+        data=json.dumps(document).encode(),
+        method="PUT",
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request).close()
+    return shasum
+
+
 Route = tuple[int, dict[str, str], bytes]
 
 
