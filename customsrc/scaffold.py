@@ -107,8 +107,9 @@ def sample_payload(source: Any) -> Any:
     return _put(None, compile_absolute(source.artifacts_array_path or "$").tokens, items)
 
 
-def _origin_text(origin: str, name: str) -> tuple[str, dict[str, Any] | None]:
-    """The source text of a gallery template or a file, renamed to ``name``; its recorded payload."""
+def _origin_text(origin: str, name: str) -> tuple[str, dict[str, Any] | None, str | None]:
+    """The source text of a gallery template or a file, renamed to ``name``; its recorded payload;
+    the path of its ``customsrc.scriptFile`` (resolved), if it has one."""
     from .resources import data_dir
 
     candidates = [origin]
@@ -126,7 +127,9 @@ def _origin_text(origin: str, name: str) -> tuple[str, dict[str, Any] | None]:
             text, count = re.subn(r"(?m)^identifier:.*$", f"identifier: {name}", text, count=1)
             if not count:
                 raise UsageError(f"--from {origin}: init copies a native source entry (identifier:, type:, spec:)")
-            return text, payload
+            script = re.search(r"(?m)^\s+scriptFile:\s*(\S+)\s*$", text)
+            script_path = os.path.join(os.path.dirname(os.path.abspath(path)), script.group(1)) if script else None
+            return text, payload, script_path
     raise UsageError(f"--from {origin}: no such gallery template or file")
 
 
@@ -136,12 +139,17 @@ def scaffold(name: str, directory: str, *, origin: str | None = None, force: boo
 
     if not re.fullmatch(r"[A-Za-z_][0-9A-Za-z_]{0,127}", name):
         raise UsageError(f"init {name!r}: a source identifier is letters, digits and _, not starting with a digit")
-    text, payload = _origin_text(origin, name) if origin else (MINIMAL.format(name=name), SAMPLE_PAYLOAD)
+    text, payload, script_path = (
+        _origin_text(origin, name) if origin else (MINIMAL.format(name=name), SAMPLE_PAYLOAD, None)
+    )
     files = {
         "source": f"{name}.yaml",
         "payload": f"{name}.payload.json",
         "test": f"test_{name}.py",
     }
+    if script_path:  # the copy gets its own script beside it, named after it
+        files["script"] = name + os.path.splitext(script_path)[1]
+        text = re.sub(r"(?m)^(\s+scriptFile:\s*)\S+\s*$", lambda m: m.group(1) + files["script"], text, count=1)
     paths = {key: os.path.join(directory, file) for key, file in files.items()}
     existing = [p for p in paths.values() if os.path.exists(p)]
     if existing and not force:
@@ -149,6 +157,12 @@ def scaffold(name: str, directory: str, *, origin: str | None = None, force: boo
     os.makedirs(directory, exist_ok=True)
     with open(paths["source"], "w", encoding="utf-8") as handle:
         handle.write(text)
+    if script_path:
+        try:
+            with open(script_path, encoding="utf-8") as original, open(paths["script"], "w", encoding="utf-8") as copy:
+                copy.write(original.read())
+        except OSError as exc:
+            raise UsageError(f"--from {origin}: cannot copy its script {script_path}: {exc.strerror}") from None
     if payload is None:
         from .spec import load_source
 

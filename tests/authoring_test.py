@@ -144,3 +144,20 @@ def test_replay_maps_and_chooses_without_running(tmp_path: Path) -> None:
     result = customsrc.replay(source, payload)
     assert (result.selected.version if result.selected else None, result.run.ran) == ("1.9", False)
     assert customsrc.replay(source, payload, latest=True).selected.version == "1.10"  # type: ignore[union-attr]
+
+
+def test_init_from_a_gallery_template_copies_its_script(cli: CLI, tmp_path: Path) -> None:
+    proc = cli.run("init", "payments", "--from", "maven-metadata", "--dir", "loop")
+    assert proc.returncode == 0, proc.stderr
+    project = tmp_path / "loop"
+    assert (project / "payments.py").read_text().startswith('"""Versions of one Maven artifact')
+    source = load_source(str(project / "payments.yaml"))
+    assert (source.identifier, source.shell) == ("payments", "python")
+    assert lint(source) == []
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout

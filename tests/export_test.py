@@ -163,3 +163,24 @@ def test_demo_source_exports_validate(harness: dict[str, Any], tmp_path: Path, k
     document, warnings = export(load_source(str(tmp_path / "demo.yaml")), kind)
     assert warnings == []
     assert harness_errors(harness, kind, yaml.safe_load(to_yaml(document))) == []
+
+
+def gallery_templates() -> list[str]:
+    from customsrc.gallery import entries
+
+    return [e.name for e in entries()]
+
+
+@pytest.mark.parametrize("kind", ["source", "service", "template"])
+@pytest.mark.parametrize("name", gallery_templates())
+def test_every_gallery_template_exports_valid_harness_yaml(harness: dict[str, Any], name: str, kind: str) -> None:
+    from customsrc.gallery import entry
+
+    item = entry(name)
+    document, warnings = export(item.source, kind)
+    assert harness_errors(harness, kind, yaml.safe_load(to_yaml(document))) == []
+    script = document if kind == "source" else None
+    if script is not None:
+        text = script["spec"]["scripts"]["fetchAllArtifacts"]["spec"]["source"]["spec"]["script"]
+        assert text.startswith("python3 - <<'CUSTOMSRC_SCRIPT'\n")  # gallery scripts are python3, run from Bash
+    assert all("has no Harness field" in w for w in warnings)
