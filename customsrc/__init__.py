@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .api import FetchResult, RunInfo, fetch, replay
 from .errors import (
+    Cancelled,
     CustomsrcError,
     ExpressionError,
     InputError,
@@ -21,6 +22,7 @@ from .errors import (
     SourceError,
     UsageError,
 )
+from .many import Outcome, fetch_many
 from .mapping import Artifact
 from .spec import Source, load_source
 
@@ -28,11 +30,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Artifact",
+    "Cancelled",
     "CustomsrcError",
     "ExpressionError",
     "FetchResult",
     "InputError",
     "NoMatchingVersion",
+    "Outcome",
     "ResultError",
     "RunInfo",
     "SandboxError",
@@ -44,6 +48,7 @@ __all__ = [
     "UsageError",
     "__version__",
     "fetch",
+    "fetch_many",
     "load_source",
     "replay",
 ]

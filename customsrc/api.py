@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from .choose import Criterion, choose, criterion_for
-from .errors import CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
+from .errors import Cancelled, CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
 from .expressions import artifact_expressions
 from .mapping import Artifact
 from .mapping import Mapping as PathMapping
@@ -116,6 +116,7 @@ def fetch(
     prereleases: bool = False,
     explain: bool = False,
     tmpdir: str | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> FetchResult:
     """Run one custom artifact source as a Harness delegate would and map its result.
 
@@ -126,7 +127,8 @@ def fetch(
     ``order`` sorts the artifacts (see :mod:`customsrc.ordering`), ``semver`` keeps a range,
     ``latest`` chooses the highest; a choice that differs from Harness's comes with a warning.
     ``explain`` fills ``result.explain``: the rendered script (masked), the variable names the
-    script got, phase timings, the payload's first bytes and a decision for every item.
+    script got, phase timings, the payload's first bytes and a decision for every item. ``stop``
+    is polled while the script runs: when it returns True the whole tree is killed (``Cancelled``).
     Raises a
     :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
     """
@@ -162,6 +164,7 @@ def fetch(
             tmpdir,
             masker,
             prefs,
+            stop,
         )
     except CustomsrcError as exc:
         _mask_result(result, masker)
@@ -248,6 +251,7 @@ def _fetch_into(
     tmpdir: str | None,
     supplied: Masker,
     prefs: Preferences,
+    stop: Callable[[], bool] | None = None,
 ) -> None:
     source = result.source
     t = time.perf_counter()
@@ -306,6 +310,7 @@ def _fetch_into(
         environ=environ,
         settings=settings,
         tmpdir=tmpdir,
+        stop=stop,
     )
     run = result.run
     run.ran = True
@@ -323,6 +328,8 @@ def _fetch_into(
         if payload is not None:
             result.explain["payload_head"] = masker.text(payload.head.decode("utf-8", "replace"))
             result.explain["payload_bytes"] = payload.size
+    if outcome.cancelled:
+        raise Cancelled("cancelled by the caller; the script's whole process tree was killed")
     if outcome.timed_out:
         raise ScriptTimeout(
             f"the script ran past its {seconds:g}s timeout; its whole process tree was killed",

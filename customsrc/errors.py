@@ -102,3 +102,17 @@ class NoMatchingVersion(CustomsrcError):
 
     exit_code = EXIT_NO_VERSION
     kind = "no_version"
+
+
+class Cancelled(CustomsrcError):
+    """The caller stopped the fetch; the script's whole process tree was killed."""
+
+    exit_code = 130
+    kind = "cancelled"
+
+
+class InternalError(CustomsrcError):
+    """An unexpected error inside customsrc (a bug), reported for one source of many."""
+
+    exit_code = 1
+    kind = "internal"

@@ -49,6 +49,7 @@ class RunOutcome(NamedTuple):
     stdout_tail: bytes
     stderr_tail: bytes
     env_names: tuple[str, ...] = ()  # the variables the script was given (names only)
+    cancelled: bool = False  # stopped by the caller (its whole tree killed), not by the timeout
 
 
 class _Tail:
@@ -162,6 +163,7 @@ def run_script(
     environ: Mapping[str, str] | None = None,
     settings: Settings | None = None,
     tmpdir: str | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[RunOutcome, T]:
     """Run ``script``; call ``read_result(path, outcome)`` before the work directory is removed.
     Returns the outcome and what ``read_result`` returned."""
@@ -194,7 +196,7 @@ def run_script(
         launch = chosen.prepare(request)
         if launch.owner is not None:
             _hand_over(workdir, *launch.owner)
-        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output)
+        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output, stop)
         outcome = outcome._replace(env_names=tuple(sorted(launch.env)))
         return outcome, read_result(result_path, outcome)
     finally:
@@ -224,6 +226,7 @@ def _execute(
     masker: Masker,
     on_output: OutputCallback | None,
     output_cap: int,
+    stop: Callable[[], bool] | None = None,
 ) -> RunOutcome:
     start = time.monotonic()
     proc = subprocess.Popen(
@@ -273,7 +276,7 @@ def _execute(
         shown[0] = output_cap + 1
 
     deadline = start + timeout
-    timed_out = False
+    timed_out = cancelled = False
     exited_at: float | None = None
     open_fds = set(streams)
     try:
@@ -282,11 +285,14 @@ def _execute(
             if exited_at is None and now >= deadline:
                 timed_out = True
                 break
+            if exited_at is None and stop is not None and stop():
+                cancelled = timed_out = True  # killed the same way as on a timeout
+                break
             if exited_at is not None and now >= exited_at + DRAIN_AFTER_EXIT:
                 break  # a child that escaped the group still holds a pipe: stop listening
             wait = (deadline if exited_at is None else exited_at + DRAIN_AFTER_EXIT) - now
-            if pidfd < 0 and exited_at is None:
-                wait = min(wait, 0.05)
+            if (pidfd < 0 or stop is not None) and exited_at is None:
+                wait = min(wait, 0.05)  # poll: for the exit without a pidfd, for the caller's stop
             for key, _ in selector.select(max(wait, 0)):
                 fd = int(key.fd)
                 if fd == pidfd:
@@ -327,7 +333,8 @@ def _execute(
     return RunOutcome(
         exit_code=None if timed_out else exit_code,
         duration=duration,
-        timed_out=timed_out,
+        timed_out=timed_out and not cancelled,
         stdout_tail=tails["stdout"].value(),
         stderr_tail=tails["stderr"].value(),
+        cancelled=cancelled,
     )

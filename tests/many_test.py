@@ -1,0 +1,119 @@
+"""fetch_many: bounded, isolated, cancellable, each result tied to its source."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import customsrc
+from customsrc.errors import Cancelled, ScriptFailed, ScriptTimeout
+
+from .helpers import marker, payload_script, processes_with, source_doc, write_yaml
+
+
+def source(tmp_path: Path, name: str, script: str, **kw: object) -> Path:
+    return write_yaml(tmp_path / f"{name}.yaml", source_doc(script, identifier=name, **kw))  # type: ignore[arg-type]
+
+
+def good(tmp_path: Path, name: str, delay: float = 0) -> Path:
+    return source(tmp_path, name, f"sleep {delay}\n" + payload_script({"items": [{"version": name}]}))
+
+
+def test_each_result_is_tied_to_its_source_and_yielded_as_it_completes(tmp_path: Path) -> None:
+    paths = [good(tmp_path, "slow", 0.8), good(tmp_path, "fast", 0)]
+    outcomes = list(customsrc.fetch_many(paths, concurrency=2))
+    assert [o.label for o in outcomes] == [str(paths[1]), str(paths[0])]  # fast first
+    for outcome in outcomes:
+        assert outcome.ok and outcome.result is not None
+        assert outcome.result.artifacts[0].version == Path(outcome.label).stem
+        assert outcome.position == paths.index(Path(outcome.label))
+
+
+def test_a_failing_or_hanging_source_does_not_delay_or_break_the_others(tmp_path: Path) -> None:
+    paths = [
+        source(tmp_path, "hangs", "sleep 30", timeout="2s"),
+        source(tmp_path, "fails", "echo broken >&2; exit 7"),
+        *(good(tmp_path, f"ok{i}") for i in range(4)),
+    ]
+    start = time.monotonic()
+    seen: dict[str, float] = {}
+    results = {}
+    for outcome in customsrc.fetch_many(paths, concurrency=3):
+        seen[Path(outcome.label).stem] = time.monotonic() - start
+        results[Path(outcome.label).stem] = outcome
+    assert all(seen[f"ok{i}"] < 1.5 for i in range(4)), seen  # not held up by the 2 s timeout
+    assert isinstance(results["hangs"].error, ScriptTimeout)
+    assert isinstance(results["fails"].error, ScriptFailed)
+    assert results["fails"].error.exit_code == 3
+    assert all(results[f"ok{i}"].ok for i in range(4))
+
+
+def test_concurrency_is_bounded(tmp_path: Path) -> None:
+    paths = [good(tmp_path, f"s{i}", 0.5) for i in range(4)]
+    start = time.monotonic()
+    assert all(o.ok for o in customsrc.fetch_many(paths, concurrency=2))
+    elapsed = time.monotonic() - start
+    assert 0.95 < elapsed < 1.9, elapsed  # two waves of two
+
+
+def test_cancel_kills_every_running_tree(tmp_path: Path) -> None:
+    tag = marker()
+    paths = [
+        source(
+            tmp_path,
+            f"long{i}",
+            f"(exec -a {tag}-{i} sleep 300) &\nsetsid bash -c 'exec -a {tag}-s{i} sleep 300' &\nwait",
+        )
+        for i in range(4)
+    ]
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    start = time.monotonic()
+    outcomes = list(customsrc.fetch_many(paths, concurrency=2, cancel=cancel))
+    assert time.monotonic() - start < 3
+    assert len(outcomes) == 4
+    assert all(isinstance(o.error, Cancelled) for o in outcomes)
+    assert processes_with(tag) == []
+
+
+def test_closing_the_iterator_early_stops_the_rest(tmp_path: Path) -> None:
+    tag = marker()
+    paths = [good(tmp_path, "quick"), *(source(tmp_path, f"long{i}", f"exec -a {tag}-{i} sleep 300") for i in range(2))]
+    iterator = customsrc.fetch_many(paths, concurrency=3)
+    first = next(iterator)
+    assert Path(first.label).stem == "quick"
+    start = time.monotonic()
+    iterator.close()
+    assert time.monotonic() - start < 3
+    assert processes_with(tag) == []
+
+
+def test_per_source_options(tmp_path: Path) -> None:
+    path = source(
+        tmp_path,
+        "needs",
+        'echo "[{\\"v\\": \\"$WHO\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"',
+        array="$",
+        version_path="v",
+        inputs=[{"name": "WHO", "type": "String", "value": "<+input>"}],
+    )
+    outcomes = list(customsrc.fetch_many([(path, {"inputs": {"WHO": "a"}}), (path, {"inputs": {"WHO": "b"}})]))
+    assert sorted(o.result.artifacts[0].version for o in outcomes if o.result) == ["a", "b"]
+
+
+def test_safe_to_call_from_several_threads(tmp_path: Path) -> None:
+    groups = [[good(tmp_path, f"t{t}_{i}") for i in range(5)] for t in range(3)]
+    found: dict[int, list[str]] = {}
+
+    def worker(t: int) -> None:
+        found[t] = sorted(
+            o.result.artifacts[0].version for o in customsrc.fetch_many(groups[t], concurrency=2) if o.result
+        )
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert found == {t: sorted(f"t{t}_{i}" for i in range(5)) for t in range(3)}
