@@ -9,7 +9,7 @@ from pathlib import Path
 import customsrc
 from customsrc.errors import Cancelled, ScriptFailed, ScriptTimeout
 
-from .helpers import marker, payload_script, processes_with, source_doc, write_yaml
+from .helpers import CLI, marker, payload_script, processes_with, source_doc, write_yaml
 
 
 def source(tmp_path: Path, name: str, script: str, **kw: object) -> Path:
@@ -117,3 +117,36 @@ def test_safe_to_call_from_several_threads(tmp_path: Path) -> None:
     for thread in threads:
         thread.join(60)
     assert found == {t: sorted(f"t{t}_{i}" for i in range(5)) for t in range(3)}
+
+
+def test_cli_runs_a_folder_as_json_lines(cli: CLI, tmp_path: Path) -> None:
+    import json
+
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        good(folder, name)
+    source(folder, "broken", "exit 9")
+    proc = cli.run("run", str(folder), "--format", "json", "--jobs", "2")
+    assert proc.returncode == 3  # the worst of the sources' exit codes
+    docs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(docs) == 4
+    by_file = {Path(d["source"]["file"]).stem: d for d in docs}
+    assert {k: (d["artifacts"][0]["version"] if d["artifacts"] else None) for k, d in by_file.items()} == {
+        "a": "a",
+        "b": "b",
+        "c": "c",
+        "broken": None,
+    }
+    assert by_file["broken"]["error"]["kind"] == "script_failed"
+
+
+def test_cli_several_files_table_summary(cli: CLI, tmp_path: Path) -> None:
+    paths = [good(tmp_path, "x"), good(tmp_path, "y")]
+    proc = cli.run("run", *map(str, paths))
+    assert proc.returncode == 0
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["SOURCE", "STATUS", "VERSIONS", "CHOSEN", "SCRIPT"]
+    assert lines[-1] == "2 sources: 2 ok, 0 failed"
+    assert cli.run("run", str(paths[0]), str(paths[1]), "--format", "env").returncode == 2
+    assert cli.run("run", str(paths[0]), "-").returncode == 2

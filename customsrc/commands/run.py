@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
@@ -26,7 +27,10 @@ def add_parser(sub: Any, exit_codes: str) -> None:
         exit_codes=exit_codes,
         main=main,
     )
-    parser.add_argument("source", help="source file: an artifact source entry, a service YAML, a template, or -")
+    parser.add_argument(
+        "source", nargs="+", help="source files (an artifact source entry, a service YAML, a template), folders, or -"
+    )
+    parser.add_argument("--jobs", type=int, default=4, metavar="N", help="sources run at once with several (4)")
     add_run_options(parser)
 
 
@@ -114,23 +118,69 @@ def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
     return secrets
 
 
-def main(args: argparse.Namespace, *, text: str | None = None) -> int:
+def prepare_process() -> None:
+    """The CLI process: no cyclic GC (its big allocations are acyclic: see api._GCPaused), and
+    payload text with lone surrogates (legal JSON escapes) must never crash a write."""
     import gc
 
-    from .. import output
-    from ..api import fetch
-    from ..payload import DEFAULT_MAX_RESULT_SIZE
-    from ..spec import load_source
-    from ..units import parse_size
-
-    # A short-lived process whose big allocations (payload, document) are acyclic: the cyclic
-    # collector would only rescan them. See api._GCPaused.
     gc.disable()
-    # Payload text may hold lone surrogates (legal JSON escapes): never crash writing them.
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
+
+
+def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The fetch() keyword arguments the command line sets (besides inputs and secrets)."""
+    from ..payload import DEFAULT_MAX_RESULT_SIZE
+    from ..units import parse_size
+
+    max_size = DEFAULT_MAX_RESULT_SIZE
+    if args.max_result_size is not None:
+        try:
+            max_size = parse_size(args.max_result_size)
+        except ValueError as exc:
+            raise UsageError(f"--max-result-size: {exc}") from None
+    return {
+        "expressions": expression_pairs(args.expr),
+        "version": args.version,
+        "version_regex": args.version_regex,
+        "timeout": args.timeout,
+        "max_result_size": max_size,
+        "sandbox": args.sandbox,
+        "network": args.network,
+        "pass_env": tuple(args.pass_env or ()),
+        "limits": collect_limits(args),
+        "order": args.order,
+        "latest": args.latest,
+        "semver": args.semver,
+        "prereleases": args.pre,
+        "explain": args.explain,
+    }
+
+
+def secret_input_values(source: Any, inputs: dict[str, str]) -> list[str]:
+    """Values given with --input for Secret-type inputs: secrets too, to be masked."""
+    return [v for k, v in inputs.items() if any(i.name == k and i.type == "Secret" for i in source.inputs)]
+
+
+def main(args: argparse.Namespace, *, text: str | None = None) -> int:
+    prepare_process()
+    if isinstance(args.source, list):
+        if len(args.source) > 1 or os.path.isdir(args.source[0]):
+            from .many import main as main_many
+
+            return main_many(args)
+        args.source = args.source[0]
+    return main_one(args, text=text)
+
+
+def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
+    from .. import output
+    from ..api import fetch
+    from ..sourcecache import default_dir
+    from ..spec import load_source
+
     masker = Masker(())
     args.masker = masker
     file = None if args.source == "-" else args.source
@@ -140,19 +190,11 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
         secrets = collect_secrets(args)
         masker = Masker(secrets.values())
         args.masker = masker
-        max_size = DEFAULT_MAX_RESULT_SIZE
-        if args.max_result_size is not None:
-            try:
-                max_size = parse_size(args.max_result_size)
-            except ValueError as exc:
-                raise UsageError(f"--max-result-size: {exc}") from None
-        from ..sourcecache import default_dir
-
+        options = fetch_options(args)
         cache = None if text is not None else default_dir(os.environ)
         source = load_source(args.source, source_id=args.source_id, text=text, cache_dir=cache)
         inputs = pairs(args.input, "--input")
-        secret_inputs = [v for k, v in inputs.items() if any(i.name == k and i.type == "Secret" for i in source.inputs)]
-        masker = Masker([*secrets.values(), *secret_inputs])
+        masker = Masker([*secrets.values(), *secret_input_values(source, inputs)])
         args.masker = masker
         out = sys.stderr.buffer
 
@@ -160,26 +202,7 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
             out.write(data)
             out.flush()
 
-        result = fetch(
-            source,
-            inputs=inputs,
-            secrets=secrets,
-            expressions=expression_pairs(args.expr),
-            version=args.version,
-            version_regex=args.version_regex,
-            timeout=args.timeout,
-            on_output=None if args.quiet else stream,
-            max_result_size=max_size,
-            sandbox=args.sandbox,
-            network=args.network,
-            pass_env=tuple(args.pass_env or ()),
-            limits=collect_limits(args),
-            order=args.order,
-            latest=args.latest,
-            semver=args.semver,
-            prereleases=args.pre,
-            explain=args.explain,
-        )
+        result = fetch(source, inputs=inputs, secrets=secrets, on_output=None if args.quiet else stream, **options)
     except CustomsrcError as exc:
         error = exc
         result = getattr(exc, "result", None)
