@@ -6,6 +6,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 import customsrc
 from customsrc.errors import Cancelled, ScriptFailed, ScriptTimeout
 
@@ -150,3 +152,24 @@ def test_cli_several_files_table_summary(cli: CLI, tmp_path: Path) -> None:
     assert lines[-1] == "2 sources: 2 ok, 0 failed"
     assert cli.run("run", str(paths[0]), str(paths[1]), "--format", "env").returncode == 2
     assert cli.run("run", str(paths[0]), "-").returncode == 2
+
+
+def test_the_readme_embedding_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "fetch_many" in b)
+    write_yaml(
+        tmp_path / "svc-a.yaml", source_doc(payload_script({"items": [{"version": "svc-a"}]}), identifier="svc_a")
+    )
+    script = 'echo "[{\\"v\\": \\"$REPO\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+    inputs = [{"name": "REPO", "type": "String", "value": "<+input>"}]
+    write_yaml(
+        tmp_path / "svc-b.yaml", source_doc(script, identifier="svc_b", array="$", version_path="v", inputs=inputs)
+    )
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert sorted(printed) == ["svc-a.yaml ['svc-a']", "svc-b.yaml ['releases']"]
