@@ -22,7 +22,7 @@ EXIT_CODES = """exit codes:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    from .commands import demo, doctor, export, gallery, imports, init, lint, run
+    from .commands import demo, doctor, export, gallery, imports, init, lint, run, watch
     from .commands.common import HelpFormatter
 
     parser = argparse.ArgumentParser(
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"customsrc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (run, demo, doctor, lint, export, imports, init, gallery):
+    for module in (run, demo, doctor, lint, export, imports, init, gallery, watch):
         module.add_parser(sub, EXIT_CODES)
     return parser
 

@@ -1,0 +1,107 @@
+"""``customsrc watch SOURCES --every 1m --state FILE``: report new versions as JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from typing import Any
+
+from ..errors import UsageError
+from .common import pairs, register
+from .many import expand
+from .run import add_run_options, collect_secrets, fetch_options, prepare_process
+
+
+def add_parser(sub: Any, exit_codes: str) -> None:
+    parser = register(
+        sub,
+        "watch",
+        help="poll sources and report versions new since the last poll (JSON lines)",
+        description="Poll sources every --every and print one JSON line per version that is new since the "
+        "last poll, like a Harness artifact trigger. The first poll of a source sets its baseline "
+        "(--report-existing reports it too). The state file is written atomically, a failed fetch never "
+        "erases known versions, and a kill at any moment neither loses nor repeats a reported event. "
+        "SIGINT or SIGTERM stops it cleanly, killing running scripts.",
+        exit_codes=exit_codes,
+        main=main,
+    )
+    parser.add_argument("source", nargs="+", help="source files or folders")
+    parser.add_argument("--state", required=True, metavar="FILE", help="where known versions are kept")
+    parser.add_argument("--every", default="1m", metavar="DURATION", help="time between polls (1m)")
+    parser.add_argument("--on-new", metavar="CMD", help="run CMD (bash -c) per new version, with CUSTOMSRC_* variables")
+    parser.add_argument("--once", action="store_true", help="poll once and exit")
+    parser.add_argument("--report-existing", action="store_true", help="report what the first poll finds too")
+    parser.add_argument("--jobs", type=int, default=4, metavar="N", help="sources polled at once (4)")
+    add_run_options(parser)
+
+
+def on_new_environment(event: dict[str, Any]) -> dict[str, str]:
+    env = {
+        "CUSTOMSRC_SOURCE": event["source"],
+        "CUSTOMSRC_IDENTIFIER": event["identifier"],
+        "CUSTOMSRC_VERSION": event["version"],
+        "CUSTOMSRC_METADATA": json.dumps(event["metadata"], ensure_ascii=False),
+    }
+    for key, value in event["metadata"].items():
+        env["CUSTOMSRC_METADATA_" + "".join(c if c.isalnum() else "_" for c in key).upper()] = value
+    return env
+
+
+def main(args: argparse.Namespace) -> int:
+    from ..masking import Masker
+    from ..units import parse_duration
+    from ..watch import StateStore, poll
+
+    prepare_process()
+    try:
+        every = parse_duration(args.every)
+    except ValueError as exc:
+        raise UsageError(f"--every: {exc}") from None
+    files = expand(args.source)
+    secrets = collect_secrets(args)
+    masker = Masker(secrets.values())
+    args.masker = masker
+    options = fetch_options(args)
+    options.pop("explain", None)
+    store = StateStore(args.state)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    def report(event: dict[str, Any]) -> None:
+        event = masker.deep(event)
+        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+        if args.on_new:
+            done = subprocess.run(
+                ["bash", "-c", args.on_new], env={**os.environ, **on_new_environment(event)}, check=False
+            )
+            if done.returncode != 0:
+                sys.stderr.write(f"customsrc: warning: --on-new exited {done.returncode} for {event['version']}\n")
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"customsrc: warning: {masker.text(message)}\n")
+
+    while not stop.is_set():
+        poll(
+            store,
+            files,
+            report,
+            concurrency=args.jobs,
+            cancel=stop,
+            report_existing=args.report_existing,
+            warn=warn,
+            secrets=secrets,
+            inputs=pairs(args.input, "--input") or None,
+            source_id=args.source_id,
+            **options,
+        )
+        if args.once:
+            break
+        stop.wait(every)
+    return 0

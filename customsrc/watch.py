@@ -1,0 +1,125 @@
+"""``customsrc watch``: report versions that are new since the last poll, like a Harness artifact
+trigger or a Concourse ``check``, surviving a kill at any moment.
+
+The state file holds, per source, the versions already known, and an *outbox* of events decided but
+not yet reported. A poll fetches every source, then in one atomic write (temp file, fsync, rename,
+fsync of the folder) adds the new versions to what is known and their events to the outbox; only
+then are events reported, each removed from the outbox by another atomic write once printed (and
+its ``--on-new`` command run). So a kill before the rename loses nothing (the next poll finds the
+same versions new again) and a kill after it loses nothing either (the outbox is reported on
+restart); an event is repeated only if the kill falls between printing it and recording that.
+A failed or partial fetch never erases known versions: they are only ever added to.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from collections.abc import Callable, Iterable
+
+from .errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import threading
+    from typing import Any
+
+FORMAT = 1
+
+
+class StateStore:
+    """The watch state on disk, always replaced atomically."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.state: dict[str, Any] = {"format": FORMAT, "sources": {}, "outbox": []}
+        try:
+            with open(path, encoding="utf-8") as handle:
+                loaded = json.load(handle)
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--state {path}: cannot read it ({exc}); move it away to start afresh") from None
+        if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
+            raise UsageError(f"--state {path}: not a customsrc watch state file")
+        self.state = loaded
+
+    def save(self) -> None:
+        folder = os.path.dirname(os.path.abspath(self.path))
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(self.state, handle, ensure_ascii=False, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path)
+        directory = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    def known(self, key: str) -> list[str] | None:
+        entry = self.state["sources"].get(key)
+        return None if entry is None else list(entry["known"])
+
+
+def source_key(label: str, identifier: str | None) -> str:
+    return f"{os.path.abspath(label)}#{identifier or ''}"
+
+
+def poll(
+    store: StateStore,
+    sources: Iterable[str],
+    report: Callable[[dict[str, Any]], None],
+    *,
+    concurrency: int = 4,
+    cancel: threading.Event | None = None,
+    report_existing: bool = False,
+    warn: Callable[[str], None] = lambda _message: None,
+    **fetch_options: Any,
+) -> int:
+    """One poll: report what the outbox still holds, fetch, record, report. Returns the number of
+    new versions found (not counting the outbox of an earlier run)."""
+    from .many import fetch_many
+
+    _drain(store, report)
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    found = 0
+    for outcome in fetch_many(list(sources), concurrency=concurrency, cancel=cancel, **fetch_options):
+        if cancel is not None and cancel.is_set():
+            break
+        if outcome.error is not None or outcome.result is None:
+            message = outcome.error.message if outcome.error else "no result"
+            warn(f"{outcome.label}: {message} (known versions kept)")
+            continue
+        result = outcome.result
+        key = source_key(outcome.label, result.source.identifier)
+        known = store.known(key)
+        first_poll = known is None
+        known_set = set(known or [])
+        new = [a for a in result.artifacts if a.version not in known_set]
+        store.state["sources"][key] = {"known": [*(known or []), *(a.version for a in new)], "checked": now}
+        if first_poll and not report_existing:
+            continue  # the first poll sets the baseline, as a trigger does from its creation
+        for artifact in new:
+            store.state["outbox"].append(
+                {
+                    "source": outcome.label,
+                    "identifier": result.source.identifier,
+                    "version": artifact.version,
+                    "metadata": dict(artifact.metadata),
+                    "detected": now,
+                }
+            )
+        found += len(new)
+    store.save()  # known versions and the events to report, in one atomic step
+    _drain(store, report)
+    return found
+
+
+def _drain(store: StateStore, report: Callable[[dict[str, Any]], None]) -> None:
+    while store.state["outbox"]:
+        report(store.state["outbox"][0])
+        store.state["outbox"].pop(0)
+        store.save()

@@ -1,0 +1,195 @@
+"""watch: new versions reported once, across failed fetches, crashes and restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from customsrc import watch as watch_module
+from customsrc.watch import StateStore, poll
+
+from .helpers import marker, processes_with, source_doc, write_yaml
+
+
+class Crash(BaseException):
+    """A simulated kill -9: nothing after it runs, nothing catches it."""
+
+
+def versions_source(tmp_path: Path, name: str = "src") -> tuple[Path, Path]:
+    """A source listing the versions written in a file the test controls (one per line)."""
+    listing = tmp_path / f"{name}.versions"
+    listing.write_text("")
+    script = f"""set -euo pipefail
+{{ echo '['; sep=''; while read -r v; do [ -n "$v" ] && printf '%s{{"version": "%s", "n": "%s"}}' "$sep" "$v" "$v" && sep=','; done < {listing}; echo ']'; }} > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+    path = write_yaml(
+        tmp_path / f"{name}.yaml", source_doc(script, identifier=name, array="$", attributes=[("n", "n")])
+    )
+    return path, listing
+
+
+def run_poll(state: Path, sources: list[Path], **kw: Any) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    poll(StateStore(str(state)), [str(s) for s in sources], events.append, sandbox="off", **kw)
+    return events
+
+
+def test_first_poll_is_the_baseline_then_each_new_version_once(tmp_path: Path) -> None:
+    source, listing = versions_source(tmp_path)
+    state = tmp_path / "state.json"
+    listing.write_text("1.0\n1.1\n")
+    assert run_poll(state, [source]) == []
+    listing.write_text("1.2\n1.0\n1.1\n")
+    events = run_poll(state, [source])
+    assert [(e["version"], e["metadata"]) for e in events] == [("1.2", {"n": "1.2"})]
+    assert events[0]["identifier"] == "src"
+    assert run_poll(state, [source]) == []
+    assert json.loads(state.read_text())["outbox"] == []
+
+
+def test_report_existing(tmp_path: Path) -> None:
+    source, listing = versions_source(tmp_path)
+    listing.write_text("1.0\n")
+    assert [e["version"] for e in run_poll(tmp_path / "s.json", [source], report_existing=True)] == ["1.0"]
+
+
+def test_a_failed_fetch_never_erases_known_versions(tmp_path: Path) -> None:
+    source, listing = versions_source(tmp_path)
+    state = tmp_path / "state.json"
+    listing.write_text("1.0\n")
+    run_poll(state, [source])
+    listing.unlink()  # the script now fails
+    warnings: list[str] = []
+    assert run_poll(state, [source], warn=warnings.append) == []
+    assert warnings and "known versions kept" in warnings[0]
+    listing.write_text("1.0\n2.0\n")
+    assert [e["version"] for e in run_poll(state, [source])] == ["2.0"]  # 1.0 was not forgotten
+
+
+def test_kill_between_write_and_rename_loses_and_repeats_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, listing = versions_source(tmp_path)
+    state = tmp_path / "state.json"
+    listing.write_text("1.0\n")
+    run_poll(state, [source])
+    listing.write_text("1.0\n2.0\n3.0\n")
+    reported: list[str] = []
+    real_replace = os.replace
+
+    def crash_before_rename(src: str, dst: str) -> None:
+        raise Crash  # the temp file is written and fsynced; the rename never happens
+
+    monkeypatch.setattr(watch_module.os, "replace", crash_before_rename)
+    with pytest.raises(Crash):
+        poll(StateStore(str(state)), [str(source)], lambda e: reported.append(e["version"]), sandbox="off")
+    assert reported == []  # nothing was reported before the state was safe
+    monkeypatch.setattr(watch_module.os, "replace", real_replace)
+    # "restart": a new process reads the state file, which still holds the old state
+    assert json.loads(state.read_text())["sources"][next(iter(json.loads(state.read_text())["sources"]))]["known"] == [
+        "1.0"
+    ]
+    poll(StateStore(str(state)), [str(source)], lambda e: reported.append(e["version"]), sandbox="off")
+    poll(StateStore(str(state)), [str(source)], lambda e: reported.append(e["version"]), sandbox="off")
+    assert reported == ["2.0", "3.0"]
+
+
+def test_kill_after_the_state_is_saved_but_before_reporting(tmp_path: Path) -> None:
+    source, listing = versions_source(tmp_path)
+    state = tmp_path / "state.json"
+    listing.write_text("1.0\n")
+    run_poll(state, [source])
+    listing.write_text("1.0\n2.0\n")
+
+    def crash(_event: dict[str, Any]) -> None:
+        raise Crash
+
+    with pytest.raises(Crash):
+        poll(StateStore(str(state)), [str(source)], crash, sandbox="off")
+    assert [e["version"] for e in json.loads(state.read_text())["outbox"]] == ["2.0"]
+    # restart with nothing new on the server: the outbox is still reported, once
+    assert [e["version"] for e in run_poll(state, [source])] == ["2.0"]
+    assert run_poll(state, [source]) == []
+
+
+def test_no_duplicate_or_lost_events_across_many_restarts(tmp_path: Path) -> None:
+    sources = [versions_source(tmp_path, f"s{i}") for i in range(3)]
+    state = tmp_path / "state.json"
+    seen: list[tuple[str, str]] = []
+    for round_number in range(6):
+        for i, (_, listing) in enumerate(sources):
+            listing.write_text("".join(f"{r}.{i}\n" for r in range(round_number + 1)))
+        seen += [
+            (e["identifier"], e["version"]) for e in run_poll(state, [p for p, _ in sources])
+        ]  # a new StateStore: a restart
+    expected = [(f"s{i}", f"{r}.{i}") for r in range(1, 6) for i in range(3)]
+    assert sorted(seen) == sorted(expected)
+    assert len(seen) == len(set(seen))
+
+
+def test_cli_once_and_on_new(tmp_path: Path) -> None:
+    source, listing = versions_source(tmp_path)
+    for path in (tmp_path, listing):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    log = tmp_path / "on-new.log"
+    argv = [
+        sys.executable,
+        "-m",
+        "customsrc.cli",
+        "watch",
+        str(source),
+        "--state",
+        str(tmp_path / "st.json"),
+        "--once",
+        "--report-existing",
+        "--sandbox",
+        "off",
+        "--on-new",
+        f'echo "$CUSTOMSRC_VERSION $CUSTOMSRC_METADATA_N" >> {log}',
+    ]
+    listing.write_text("1.0\n")
+    first = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert first.returncode == 0, first.stderr
+    assert [json.loads(line)["version"] for line in first.stdout.splitlines()] == ["1.0"]
+    listing.write_text("1.0\n1.1\n")
+    second = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    assert [json.loads(line)["version"] for line in second.stdout.splitlines()] == ["1.1"]
+    assert log.read_text() == "1.0 1.0\n1.1 1.1\n"
+
+
+def test_sigterm_stops_cleanly_and_kills_running_scripts(tmp_path: Path) -> None:
+    tag = marker()
+    script = f"(exec -a {tag} sleep 300) &\nwait\n"
+    source = write_yaml(tmp_path / "slow.yaml", source_doc(script, identifier="slow"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "customsrc.cli",
+            "watch",
+            str(source),
+            "--state",
+            str(tmp_path / "st.json"),
+            "--every",
+            "1h",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while not processes_with(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_with(tag), "the script never started"
+    start = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(10) == 0
+    assert time.monotonic() - start < 3
+    assert processes_with(tag) == []
