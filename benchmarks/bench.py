@@ -192,6 +192,88 @@ def sandbox_costs(runs: int) -> dict[str, float]:
     }
 
 
+TRIVIAL_SOURCE = """identifier: trivial
+type: CustomArtifact
+spec:
+  version: "1"
+  scripts:
+    fetchAllArtifacts:
+      artifactsArrayPath: $
+      versionPath: v
+      spec:
+        shell: Bash
+        source:
+          type: Inline
+          spec:
+            script: |
+              echo '[{"v": "1"}]' > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def _children() -> list[int]:
+    me = str(os.getpid())
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    if stat.read().rsplit(")", 1)[1].split()[1] == me:
+                        found.append(int(pid))
+            except OSError:
+                continue
+    return found
+
+
+def many_sources(work: Path, throughput_count: int, soak_count: int) -> dict[str, float]:
+    """fetch_many throughput with the basic sandbox against sequential bare spawns, and a soak."""
+    import customsrc
+    from customsrc.spec import load_source
+
+    source_file = work / "trivial.yaml"
+    source_file.write_text(TRIVIAL_SOURCE)
+    source = load_source(str(source_file))
+    tmp = work / "runs"
+    tmp.mkdir()
+    start = time.perf_counter()
+    for _ in range(throughput_count):
+        subprocess.run(["bash", "-c", "true"], check=True)
+    bare = throughput_count / (time.perf_counter() - start)
+    start = time.perf_counter()
+    ok = sum(o.ok for o in customsrc.fetch_many([source] * throughput_count, concurrency=4, tmpdir=str(tmp)))
+    rate = throughput_count / (time.perf_counter() - start)
+    print(f"{throughput_count:,} trivial sources through fetch_many (--sandbox basic, concurrency 4):")
+    print(f"  customsrc   {rate:7.0f} fetches/s ({ok} ok)")
+    print(f"  bare bash   {bare:7.0f} spawns/s, one after another")
+    print(f"  ratio       {rate / bare:.2f}x (goal >= 0.45x)")
+
+    for _ in customsrc.fetch_many([source] * 300, concurrency=4, tmpdir=str(tmp)):
+        pass  # warm up caches and the thread pool's first allocations
+    fds, rss = len(os.listdir("/proc/self/fd")), _rss_kib()
+    ok = sum(o.ok for o in customsrc.fetch_many([source] * soak_count, concurrency=4, tmpdir=str(tmp)))
+    leaked_fds = len(os.listdir("/proc/self/fd")) - fds
+    growth_mib = (_rss_kib() - rss) / 1024
+    leftovers = len(_children())
+    temp_files = len(list(tmp.iterdir()))
+    print(
+        f"soak: {soak_count:,} fetches ({ok} ok): {leftovers} leftover processes, {leaked_fds} leaked fds, "
+        f"{temp_files} leftover temp files, RSS growth {growth_mib:.1f} MiB (goal: 0, 0, 0, < 10)"
+    )
+    return {
+        "fetches_per_s": rate,
+        "bare_per_s": bare,
+        "ratio": rate / bare,
+        "leftover_processes": leftovers,
+        "leaked_fds": leaked_fds,
+        "leftover_temp_files": temp_files,
+        "rss_growth_mib": growth_mib,
+    }
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     if not os.path.exists(GNU_TIME):
@@ -237,6 +319,7 @@ def main() -> int:
             ),
         }
         results["sandbox"] = sandbox_costs(30 if quick else 200)
+        results["many"] = many_sources(work, 300 if quick else 1000, 1000 if quick else 10_000)
         print("summary: " + json.dumps({k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -67,7 +67,8 @@ def fetch_many(
         return stopped.is_set() or (cancel is not None and cancel.is_set())
 
     def one(index: int, item: Any) -> Outcome:
-        source, options = item if isinstance(item, tuple) else (item, {})
+        # (source, options) pairs; a loaded Source is a tuple too (a NamedTuple), so test exactly
+        source, options = item if type(item) is tuple else (item, {})
         label = _label(source)
         if stop():
             return Outcome(index, label, None, Cancelled("cancelled before it started"))

@@ -173,3 +173,76 @@ def test_the_readme_embedding_example_runs(
     exec(compile(block, "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     assert sorted(printed) == ["svc-a.yaml ['svc-a']", "svc-b.yaml ['releases']"]
+
+
+def test_loaded_sources_work_too(tmp_path: Path) -> None:
+    from customsrc.spec import load_source
+
+    loaded = load_source(str(good(tmp_path, "loaded")))
+    outcomes = list(customsrc.fetch_many([loaded, (loaded, {"version": "loaded"})]))
+    assert sorted(o.result.artifacts[0].version for o in outcomes if o.result) == ["loaded", "loaded"]
+    assert {o.label for o in outcomes} == {loaded.file}
+
+
+def test_load_200_concurrent_sources_against_a_loopback_server(tmp_path: Path) -> None:
+    import json
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    served: list[str] = []
+
+    class Items(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            number = self.path.rsplit("/", 1)[-1]
+            served.append(number)
+            body = json.dumps([{"version": f"v{number}", "n": number}]).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 512  # 200 clients connect at once
+
+    server = Server(("127.0.0.1", 0), Items)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        script = (
+            'set -euo pipefail\ncurl --fail --silent --show-error -o "$HARNESS_ARTIFACT_RESULT_PATH" "$URL/item/$ID"\n'
+        )
+        doc = source_doc(
+            script,
+            identifier="item",
+            array="$",
+            attributes=[("n", "n")],
+            inputs=[
+                {"name": "URL", "type": "String", "value": url},
+                {"name": "ID", "type": "String", "value": "<+input>"},
+            ],
+        )
+        path = write_yaml(tmp_path / "item.yaml", doc)
+        from customsrc.spec import load_source
+
+        source_obj = load_source(str(path))
+        jobs = [(source_obj, {"inputs": {"ID": str(i)}}) for i in range(200)]
+        start = time.monotonic()
+        outcomes = list(customsrc.fetch_many(jobs, concurrency=200))
+        elapsed = time.monotonic() - start
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(outcomes) == 200
+    failures = [(o.position, o.error.message) for o in outcomes if o.error]
+    assert failures == []
+    for outcome in outcomes:  # every result is its own source's
+        assert outcome.result is not None
+        assert [(a.version, a.metadata["n"]) for a in outcome.result.artifacts] == [
+            (f"v{outcome.position}", str(outcome.position))
+        ]
+    assert sorted(outcome.position for outcome in outcomes) == list(range(200))
+    assert sorted(served, key=int) == [str(i) for i in range(200)]
+    assert elapsed < 60
