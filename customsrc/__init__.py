@@ -22,7 +22,6 @@ from .errors import (
     SourceError,
     UsageError,
 )
-from .many import Outcome, fetch_many
 from .mapping import Artifact
 from .spec import Source, load_source
 
@@ -52,3 +51,18 @@ __all__ = [
     "load_source",
     "replay",
 ]
+
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .many import Outcome, fetch_many
+
+
+def __getattr__(name: str) -> object:
+    """``fetch_many`` and ``Outcome`` load on first use: concurrent.futures (and the logging it
+    imports) costs ~10 ms, which a single run should not pay."""
+    if name in ("fetch_many", "Outcome"):
+        from . import many
+
+        return getattr(many, name)
+    raise AttributeError(f"module 'customsrc' has no attribute {name!r}")

@@ -20,9 +20,16 @@ EXIT_CODES = """exit codes:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("run", "demo", "doctor", "lint", "export", "import", "init", "gallery", "watch")
+_MODULES = {"import": "imports"}  # `import` is a keyword
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser; only the command being run gets its options (building every command's ~35
+    options cost more start-up time than a trivial fetch may take). The others get their help line."""
+    import importlib
+
     from . import __version__
-    from .commands import demo, doctor, export, gallery, imports, init, lint, run, watch
     from .commands.common import HelpFormatter
 
     parser = argparse.ArgumentParser(
@@ -33,14 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"customsrc {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (run, demo, doctor, lint, export, imports, init, gallery, watch):
-        module.add_parser(sub, EXIT_CODES)
+    chosen = next((arg for arg in argv if not arg.startswith("-")), None)
+    for name in COMMANDS:
+        module = importlib.import_module(f"{__package__}.commands.{_MODULES.get(name, name)}")
+        if name == chosen:
+            module.add_parser(sub, EXIT_CODES)
+        else:
+            sub.add_parser(name, help=module.HELP, formatter_class=HelpFormatter)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return 2

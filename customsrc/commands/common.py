@@ -6,10 +6,13 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:

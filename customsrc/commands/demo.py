@@ -17,11 +17,14 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+HELP = "run a bundled source against a bundled repository on 127.0.0.1"
+
+
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "demo",
-        help="run a bundled source against a bundled repository on 127.0.0.1",
+        help=HELP,
         description="Serve a small Nexus-style repository on loopback and run a bash + curl source "
         "against it, exactly as `customsrc run` would. --show-source prints the source YAML.",
         exit_codes=exit_codes,

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from .common import register
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "report which sandbox levels and network modes work here"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     register(
         sub,
         "doctor",
-        help="report which sandbox levels and network modes work here",
+        help=HELP,
         description="Check this machine for what each sandbox level needs (unshare, user namespaces, "
         "bubblewrap) by trying them, and say what to install where one is missing. Exit 0 when every "
         "level works, 1 otherwise.",

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from .common import register, write_output
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "print the Harness NextGen YAML for a source: an entry, a service or a template"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "export",
-        help="print the Harness NextGen YAML for a source: an entry, a service or a template",
+        help=HELP,
         description="Print Harness NextGen YAML for a source: a bare artifact source entry, a minimal Kubernetes "
         "service holding it as the primary source, or an Artifact Source Template whose inputs are fed by "
         "template variables. Scripts from customsrc.scriptFile are inlined; sh and python3 scripts become Bash "

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from .common import register
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "list the ready-made, tested sources, or show one"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "gallery",
-        help="list the ready-made, tested sources, or show one",
+        help=HELP,
         description="The gallery: sources for repositories Harness does not support natively, each tested "
         "against the real server software or the vendor's documented API responses.",
         exit_codes=exit_codes,

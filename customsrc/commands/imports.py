@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 from .common import register
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "turn a FirstGen custom artifact stream into a NextGen artifact source"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "import",
-        help="turn a FirstGen custom artifact stream into a NextGen artifact source",
+        help=HELP,
         description="Read a FirstGen custom artifact stream (scriptString, customRepositoryMapping with "
         "artifactRoot, buildNoPath and artifactAttributes) and print the NextGen artifact source entry. "
         "$ARTIFACT_RESULT_PATH becomes $HARNESS_ARTIFACT_RESULT_PATH and ${secrets.getValue()} becomes "

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from .common import register
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "scaffold a source, a recorded payload and a pytest test for it"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "init",
-        help="scaffold a source, a recorded payload and a pytest test for it",
+        help=HELP,
         description="Write NAME.yaml (a minimal bash + curl source, or a copy of --from, a gallery template or a "
         "source file), NAME.payload.json (a recorded payload) and test_NAME.py (a pytest test that maps the "
         "recorded payload with the source, as Harness would). Existing files are not overwritten without --force.",

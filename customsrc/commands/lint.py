@@ -5,17 +5,22 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from ..errors import UsageError
 from .common import register
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "find what passes locally but fails or misleads on a Harness delegate"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "lint",
-        help="find what passes locally but fails or misleads on a Harness delegate",
+        help=HELP,
         description="Check a source for the traps of custom artifact scripts (no set -e, curl without --fail, "
         "tools missing on a minimal delegate, PowerShell, timeouts Harness does not allow, <+lastPublished.tag> "
         "read as 'highest', a $-prefixed versionPath, credentials in plain text, ...). Each finding has a stable "

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
@@ -16,12 +15,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+HELP = "run a source's fetch script and show its artifacts, choice and expressions"
+
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "run",
-        help="run a source's fetch script and show its artifacts, choice and expressions",
+        help=HELP,
         description="Run a custom artifact source as a Harness delegate would: render it, run its "
         "script in a private work directory, read and map the result, choose a version.",
         exit_codes=exit_codes,

@@ -9,19 +9,24 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import Any
 
 from ..errors import UsageError
 from .common import pairs, register
 from .many import expand
 from .run import add_run_options, collect_secrets, fetch_options, prepare_process
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HELP = "poll sources and report versions new since the last poll (JSON lines)"
+
 
 def add_parser(sub: Any, exit_codes: str) -> None:
     parser = register(
         sub,
         "watch",
-        help="poll sources and report versions new since the last poll (JSON lines)",
+        help=HELP,
         description="Poll sources every --every and print one JSON line per version that is new since the "
         "last poll, like a Harness artifact trigger. The first poll of a source sets its baseline "
         "(--report-existing reports it too). The state file is written atomically, a failed fetch never "
