@@ -158,9 +158,11 @@ def scaffold(name: str, directory: str, *, origin: str | None = None, force: boo
     with open(paths["source"], "w", encoding="utf-8") as handle:
         handle.write(text)
     if script_path:
+        from .spec import expand_includes
+
         try:
             with open(script_path, encoding="utf-8") as original, open(paths["script"], "w", encoding="utf-8") as copy:
-                copy.write(original.read())
+                copy.write(expand_includes(original.read(), os.path.dirname(script_path), f"--from {origin}"))
         except OSError as exc:
             raise UsageError(f"--from {origin}: cannot copy its script {script_path}: {exc.strerror}") from None
     if payload is None:

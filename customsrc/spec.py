@@ -230,7 +230,7 @@ def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None)
         script_path = os.path.join(base, os.path.expanduser(settings["scriptFile"]))
         try:
             with open(script_path, encoding="utf-8") as handle:
-                script = handle.read()
+                script = expand_includes(handle.read(), os.path.dirname(script_path), where)
         except OSError as exc:
             raise SourceError(
                 f"{where}: customsrc.scriptFile {settings['scriptFile']!r}: cannot read: {exc.strerror}"
@@ -314,6 +314,34 @@ def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] 
     if not isinstance(schema, dict):
         raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: a JSON Schema must be an object")
     return schema
+
+
+INCLUDE = "# customsrc:include "
+
+
+def expand_includes(text: str, folder: str, where: str, seen: tuple[str, ...] = ()) -> str:
+    """Replace each ``# customsrc:include FILE`` line of a script file with FILE (relative to the
+    script), so one copy of shared code serves every gallery script while each script still
+    reaches Harness whole."""
+    if INCLUDE not in text:
+        return text
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith(INCLUDE):
+            lines.append(line)
+            continue
+        name = line[len(INCLUDE) :].strip()
+        path = os.path.normpath(os.path.join(folder, name))
+        if path in seen:
+            raise SourceError(f"{where}: {name} includes itself")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                included = handle.read()
+        except OSError as exc:
+            raise SourceError(f"{where}: include {name!r}: cannot read: {exc.strerror}") from None
+        included = expand_includes(included, os.path.dirname(path), where, (*seen, path))
+        lines.append(included if included.endswith("\n") else included + "\n")
+    return "".join(lines)
 
 
 def _check_paths(fetch: dict[str, Any], where: str) -> None:

@@ -6,26 +6,11 @@ python3 standard library only. Newest first: Harness takes the first match of a 
 import base64
 import json
 import os
-import sys
-import urllib.error
-import urllib.request
 import xml.etree.ElementTree as ET
 
+NAME = "maven-metadata"
 
-def fail(message):
-    print(f"maven-metadata: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def get(url, headers):
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        fail(f"HTTP {exc.code} {exc.reason} from {url}")
-    except urllib.error.URLError as exc:
-        fail(f"cannot reach {url}: {exc.reason}")
+# customsrc:include _http.py
 
 
 base = os.environ["REPO_URL"].rstrip("/")

@@ -166,3 +166,20 @@ def test_unsupported_path_syntax_is_refused_before_running(tmp_path: Path) -> No
         "f.yaml: attribute 'u': path 'assets[?(@.x)].u' uses JsonPath filters ([?(...)]), which customsrc "
         "does not evaluate; use $, .name, ['name'], [N] or [*]"
     )
+
+
+def test_script_file_includes(tmp_path: Path) -> None:
+    (tmp_path / "_lib.sh").write_text('greet() { echo "hi $1"; }\n')
+    (tmp_path / "fetch.sh").write_text("set -e\n# customsrc:include _lib.sh\ngreet there\n")
+    doc = source_doc("", customsrc={"scriptFile": "fetch.sh"})
+    src = load_source(str(write_yaml(tmp_path / "f.yaml", doc)))
+    assert src.script == 'set -e\ngreet() { echo "hi $1"; }\ngreet there\n'
+
+
+def test_script_file_include_errors(tmp_path: Path) -> None:
+    (tmp_path / "fetch.sh").write_text("# customsrc:include missing.sh\n")
+    doc = source_doc("", customsrc={"scriptFile": "fetch.sh"})
+    assert "include 'missing.sh': cannot read" in error_of(tmp_path, doc)
+    (tmp_path / "loop.sh").write_text("# customsrc:include loop.sh\n")
+    doc = source_doc("", customsrc={"scriptFile": "loop.sh"})
+    assert "loop.sh includes itself" in error_of(tmp_path, doc)

@@ -1,0 +1,46 @@
+# Shared by the gallery scripts: `# customsrc:include _http.py` in a script is replaced by this file
+# when the source is loaded, so run, lint and export (and so Harness) all see one self-contained
+# script. The including script defines NAME (for messages) first. Standard library only.
+import base64
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+
+def fail(message):
+    print(f"{NAME}: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def get(url, headers):
+    """The body at ``url``; an HTTP error or an unreachable host ends the script with a clear line."""
+    request = urllib.request.Request(url, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        fail(f"HTTP {exc.code} {exc.reason} from {url}")
+    except urllib.error.URLError as exc:
+        fail(f"cannot reach {url}: {exc.reason}")
+
+
+def base_url():
+    url = os.environ["REPO_URL"].rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        fail(f"REPO_URL must be an http(s) URL, got {url!r}")
+    return url
+
+
+def auth_headers():
+    """HTTP basic auth from REPO_USER and the REPO_PASSWORD secret input, when a user is given."""
+    if os.environ.get("REPO_USER"):
+        token = f"{os.environ['REPO_USER']}:{os.environ.get('REPO_PASSWORD', '')}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(token).decode()}
+    return {}
+
+
+def write(items):
+    with open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "w", encoding="utf-8") as out:
+        json.dump({"items": items}, out)
