@@ -4,6 +4,7 @@
 import base64
 import json
 import os
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -14,6 +15,20 @@ def fail(message):
     sys.exit(1)
 
 
+def error_detail(exc):
+    """The vendor's own error code or message, from an XML <Code> or a JSON "message"/"error"."""
+    body = exc.read()[:4096] if exc.fp else b""
+    code = re.search(rb"<Code>([^<]{1,80})</Code>", body)
+    if code:
+        return f" ({code.group(1).decode(errors='replace')})"
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    message = data.get("message") or data.get("error") if isinstance(data, dict) else None
+    return f" ({str(message)[:120]})" if isinstance(message, str) and message else ""
+
+
 def get(url, headers):
     """The body at ``url``; an HTTP error or an unreachable host ends the script with a clear line."""
     request = urllib.request.Request(url, headers=headers)
@@ -21,7 +36,7 @@ def get(url, headers):
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
-        fail(f"HTTP {exc.code} {exc.reason} from {url}")
+        fail(f"HTTP {exc.code} {exc.reason}{error_detail(exc)} from {url.split('?')[0]}")
     except urllib.error.URLError as exc:
         fail(f"cannot reach {url}: {exc.reason}")
 

@@ -11,7 +11,6 @@ import hmac
 import json
 import os
 import re
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,9 +21,7 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 S3_XMLNS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 
 
-def fail(message):
-    print(f"{NAME}: {message}", file=sys.stderr)
-    sys.exit(1)
+# customsrc:include _http.py
 
 
 def quote(text):
@@ -61,19 +58,6 @@ def sigv4_headers(method, url, region, access_key, secret_key, now, service="s3"
         "x-amz-date": amz_date,
         "x-amz-content-sha256": EMPTY_SHA256,
     }
-
-
-def get(url, headers):
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        detail = re.search(rb"<Code>([^<]+)</Code>", exc.read() or b"")
-        reason = f" ({detail.group(1).decode()})" if detail else ""
-        fail(f"HTTP {exc.code} {exc.reason}{reason} from {url.split('?')[0]}")
-    except urllib.error.URLError as exc:
-        fail(f"cannot reach {url}: {exc.reason}")
 
 
 def main():

@@ -8,7 +8,21 @@ import pytest
 
 from .helpers import CLI
 
+HARNESS_SCHEMA = Path(__file__).resolve().parent.parent.parent / "shared" / "harness-schema" / "pipeline.json"
+
 
 @pytest.fixture
 def cli(tmp_path: Path) -> CLI:
     return CLI(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def harness() -> dict[str, object]:
+    """Harness's published NextGen schema: beside the checkout in CI (../shared), absent from a
+    user's clone, where the conformance tests skip with this reason."""
+    import json
+
+    if not HARNESS_SCHEMA.exists():
+        pytest.skip("Harness's published schema is not beside this checkout (../shared/harness-schema)")
+    schema: dict[str, object] = json.loads(HARNESS_SCHEMA.read_text())
+    return schema

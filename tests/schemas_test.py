@@ -17,7 +17,6 @@ from customsrc.spec import read_document
 from .helpers import source_doc
 
 ROOT = Path(__file__).resolve().parent.parent
-HARNESS_SCHEMA = ROOT.parent / "shared" / "harness-schema" / "pipeline.json"
 
 
 @pytest.mark.parametrize(("schema", "module"), sorted(GENERATED.items()))
@@ -28,13 +27,6 @@ def test_generated_validators_are_fresh(schema: str, module: str) -> None:
 def test_schemas_are_valid_draft7() -> None:
     for path in (ROOT / "schemas").glob("*.json"):
         jsonschema.Draft7Validator.check_schema(json.loads(path.read_text()))
-
-
-@pytest.fixture(scope="module")
-def harness() -> dict[str, Any]:
-    if not HARNESS_SCHEMA.exists():
-        pytest.skip("Harness's published schema is not beside this checkout (../shared/harness-schema)")
-    return json.loads(HARNESS_SCHEMA.read_text())
 
 
 def harness_validator(harness: dict[str, Any], ref: str) -> jsonschema.Draft7Validator:
