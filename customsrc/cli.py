@@ -17,6 +17,7 @@ EXIT_CODES = """exit codes:
   4  the script timed out (its whole process tree was killed)
   5  result file missing, unreadable, not JSON, or failing the schema or the mapping
   6  no artifact version matches
+  130 interrupted
 """
 
 
