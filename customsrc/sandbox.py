@@ -17,7 +17,6 @@ applied by bash itself through ``BASH_ENV``) adds ~2.3 ms; ``strict`` (bubblewra
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 
 from .errors import SandboxError
@@ -148,6 +147,8 @@ def is_root() -> bool:
 
 
 def _works(argv: list[str]) -> bool:
+    import subprocess
+
     try:
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):

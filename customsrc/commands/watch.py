@@ -5,10 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import subprocess
 import sys
-import threading
 
 from ..errors import UsageError
 from .common import pairs, register
@@ -58,6 +55,10 @@ def on_new_environment(event: dict[str, Any]) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    import signal
+    import subprocess
+    import threading
+
     from ..masking import Masker
     from ..units import parse_duration
     from ..watch import StateStore, poll
