@@ -103,12 +103,21 @@ def read_text(path: str) -> str:
 
 
 def read_document(path: str, text: str | None = None) -> Any:
-    """Parse YAML (or JSON) from ``path`` (``-`` for stdin) or from ``text``."""
-    import yaml
+    """Parse YAML (or JSON) from ``path`` (``-`` for stdin) or from ``text``.
+
+    The plain subset most source files are written in is read without importing PyYAML
+    (see ``plainyaml``); anything else, and every syntax error, goes through PyYAML.
+    """
+    from . import plainyaml
 
     label = "<stdin>" if path == "-" else path
     if text is None:
         text = read_text(path)
+    document = plainyaml.load(text)
+    if document is not plainyaml.UNSUPPORTED:
+        return document
+    import yaml
+
     try:
         return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
