@@ -12,7 +12,9 @@ syntax error, so a file read here gives exactly what PyYAML with the text-keepin
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 UNSUPPORTED: Any = object()
 
@@ -59,6 +61,44 @@ def _check_key(key: str) -> str:
     if key in _NULLS:
         raise _Unsupported
     return key
+
+
+def _skip_spaces(text: str, pos: int) -> int:
+    while text[pos : pos + 1] == " ":
+        pos += 1
+    return pos
+
+
+def _quoted(text: str, pos: int) -> tuple[str, int]:
+    """The single- or double-quoted one-line scalar starting at ``pos``, and the index after it."""
+    quote = text[pos]
+    close = pos + 1
+    while True:
+        close = text.find(quote, close)
+        if close == -1:
+            raise _Unsupported
+        if quote == "'" and text[close + 1 : close + 2] == "'":
+            close += 2
+            continue
+        break
+    inner = text[pos + 1 : close]
+    if quote == '"':
+        if "\\" in inner:
+            raise _Unsupported
+        return inner, close + 1
+    return inner.replace("''", "'"), close + 1
+
+
+def _flow_scalar(text: str, pos: int) -> tuple[Any, int]:
+    if text[pos : pos + 1] in ("'", '"'):
+        return _quoted(text, pos)
+    end = pos
+    while end < len(text) and text[end] not in ",[]{}":
+        end += 1
+    token = text[pos:end].rstrip(" ")
+    if not token or token[0] in _PLAIN_BAD_START or any(ch in token for ch in ":#'\""):
+        raise _Unsupported
+    return (None if token in _NULLS else token), end
 
 
 class _Reader:
@@ -172,24 +212,9 @@ class _Reader:
             return self.literal(text, i, indent)
         if text[0] in "[{":
             scalar: Any = self.flow(text)
-        elif text[0] == '"':
-            close = text.find('"', 1)
-            if close == -1 or "\\" in text[:close]:
-                raise _Unsupported
-            scalar = text[1:close]
-            self.after_quoted(text[close + 1 :])
-        elif text[0] == "'":
-            close = 1
-            while True:
-                close = text.find("'", close)
-                if close == -1:
-                    raise _Unsupported
-                if text[close + 1 : close + 2] == "'":
-                    close += 2
-                    continue
-                break
-            scalar = text[1:close].replace("''", "'")
-            self.after_quoted(text[close + 1 :])
+        elif text[0] in "'\"":
+            scalar, after = _quoted(text, 0)
+            self.after_quoted(text[after:])
         else:
             if text[0] in _PLAIN_BAD_START:
                 raise _Unsupported
@@ -205,36 +230,38 @@ class _Reader:
         return scalar, i + 1
 
     def flow(self, text: str) -> Any:
-        """A one-line flow collection of plain scalars: ``[a, b]``, ``{name: x, value: y}``."""
+        """A one-line flow collection of scalars: ``[a, "b"]``, ``{name: x, value: "a[0]"}``."""
         close = "]" if text[0] == "[" else "}"
-        end = text.find(close)
-        if end == -1:
-            raise _Unsupported
-        self.after_quoted(text[end + 1 :])
-        inner = text[1:end]
-        if any(ch in inner for ch in "[]{}#'\"&*!|>%@`?"):
-            raise _Unsupported
-        if not inner.strip(" "):
-            return [] if close == "]" else {}
-        parts = [part.strip(" ") for part in inner.split(",")]
+        items: list[tuple[str | None, Any]] = []
+        pos = 1
+        while True:
+            pos = _skip_spaces(text, pos)
+            if text[pos : pos + 1] == close and not items:
+                pos += 1
+                break
+            key = None
+            if close == "}":
+                colon = text.find(": ", pos)
+                if colon == -1:
+                    raise _Unsupported
+                key = _check_key(text[pos:colon])
+                pos = _skip_spaces(text, colon + 2)
+            value, pos = _flow_scalar(text, pos)
+            items.append((key, value))
+            pos = _skip_spaces(text, pos)
+            ch = text[pos : pos + 1]
+            pos += 1
+            if ch == close:
+                break
+            if ch != ",":
+                raise _Unsupported
+        self.after_quoted(text[pos:])
         if close == "]":
-            return [self.flow_scalar(part) for part in parts]
-        mapping: dict[str, Any] = {}
-        for part in parts:
-            key, sep, value = part.partition(": ")
-            if not sep:
-                raise _Unsupported
-            key = _check_key(key)
-            if key in mapping:
-                raise _Unsupported
-            mapping[key] = self.flow_scalar(value.strip(" "))
-        return mapping
-
-    @staticmethod
-    def flow_scalar(text: str) -> Any:
-        if not text or text[0] in _PLAIN_BAD_START or ":" in text:
+            return [value for _, value in items]
+        mapping = dict(items)
+        if len(mapping) != len(items):
             raise _Unsupported
-        return None if text in _NULLS else text
+        return mapping
 
     @staticmethod
     def after_quoted(tail: str) -> None:
