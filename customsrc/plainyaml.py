@@ -31,10 +31,8 @@ class _Unsupported(Exception):
 
 def load(text: str) -> Any:
     """The document ``text`` holds, or ``UNSUPPORTED`` when it goes beyond the subset."""
-    if not text.isascii() or "\t" in text or "\r" in text or "\x7f" in text:
-        return UNSUPPORTED
-    if any(ch < " " and ch != "\n" for ch in text):
-        return UNSUPPORTED
+    if not text.isascii() or not text.replace("\n", "").isprintable():
+        return UNSUPPORTED  # tabs, CR and other control characters included
     try:
         return _Reader(text).document()
     except _Unsupported:
@@ -89,6 +87,13 @@ def _quoted(text: str, pos: int) -> tuple[str, int]:
     return inner.replace("''", "'"), close + 1
 
 
+def _check_tail(tail: str) -> None:
+    """What follows a quoted scalar or a flow collection on its line may only be a comment."""
+    stripped = tail.lstrip(" ")
+    if stripped and not (stripped.startswith("#") and stripped != tail):
+        raise _Unsupported
+
+
 def _flow_scalar(text: str, pos: int) -> tuple[Any, int]:
     if text[pos : pos + 1] in ("'", '"'):
         return _quoted(text, pos)
@@ -128,6 +133,17 @@ class _Reader:
             raise _Unsupported
         return value
 
+    def line_at(self, i: int, indent: int) -> tuple[int, str | None]:
+        """The next significant line from ``i`` and its text after ``indent`` spaces; ``None`` for
+        the text where the block at ``indent`` has ended."""
+        i = self.significant(i)
+        if i == len(self.lines):
+            return i, None
+        at = _indent(self.lines[i])
+        if at > indent:
+            raise _Unsupported
+        return i, (self.lines[i][indent:] if at == indent else None)
+
     def block(self, i: int, indent: int) -> tuple[Any, int]:
         content = self.lines[i][indent:]
         if content == "-" or content.startswith("- "):
@@ -140,15 +156,10 @@ class _Reader:
             if first is not None:
                 content, first = first, None
             else:
-                i = self.significant(i)
-                if i == len(self.lines):
+                i, line = self.line_at(i, indent)
+                if line is None:
                     break
-                at = _indent(self.lines[i])
-                if at < indent:
-                    break
-                if at > indent:
-                    raise _Unsupported
-                content = self.lines[i][indent:]
+                content = line
                 if content == "-" or content.startswith("- "):
                     raise _Unsupported
             split = _split_key(content)
@@ -163,15 +174,9 @@ class _Reader:
     def sequence(self, i: int, indent: int) -> tuple[list[Any], int]:
         result: list[Any] = []
         while True:
-            i = self.significant(i)
-            if i == len(self.lines):
+            i, content = self.line_at(i, indent)
+            if content is None:
                 break
-            at = _indent(self.lines[i])
-            if at < indent:
-                break
-            if at > indent:
-                raise _Unsupported
-            content = self.lines[i][indent:]
             if content == "-":
                 rest = ""
             elif content.startswith("- "):
@@ -214,7 +219,7 @@ class _Reader:
             scalar: Any = self.flow(text)
         elif text[0] in "'\"":
             scalar, after = _quoted(text, 0)
-            self.after_quoted(text[after:])
+            _check_tail(text[after:])
         else:
             if text[0] in _PLAIN_BAD_START:
                 raise _Unsupported
@@ -255,19 +260,13 @@ class _Reader:
                 break
             if ch != ",":
                 raise _Unsupported
-        self.after_quoted(text[pos:])
+        _check_tail(text[pos:])
         if close == "]":
             return [value for _, value in items]
         mapping = dict(items)
         if len(mapping) != len(items):
             raise _Unsupported
         return mapping
-
-    @staticmethod
-    def after_quoted(tail: str) -> None:
-        stripped = tail.lstrip(" ")
-        if stripped and not (stripped.startswith("#") and stripped != tail):
-            raise _Unsupported
 
     def literal(self, header: str, i: int, indent: int) -> tuple[str, int]:
         chomp = _BLOCK_HEADERS.get(header)
