@@ -11,13 +11,12 @@ import contextlib
 import json
 import os
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from . import servers
 from .helpers import CLI, marker, processes_with
 
 CONFINED = ["basic", "strict"]
@@ -249,30 +248,19 @@ def test_strict_cannot_write_outside_the_work_directory(cli: CLI) -> None:
     assert [t for t in targets if os.path.exists(t)] == []
 
 
-class _Counter(BaseHTTPRequestHandler):
+class _Counter(servers.Quiet):
     hits = 0
 
     def do_GET(self) -> None:
         type(self).hits += 1
-        body = b'[{"version": "9"}]'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_: object) -> None:
-        pass
+        self.reply(200, b'[{"version": "9"}]')
 
 
 @pytest.fixture
 def loopback_server() -> Any:
     _Counter.hits = 0
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _Counter
-    server.shutdown()
-    server.server_close()
+    with servers.serving(_Counter) as url:
+        yield url, _Counter
 
 
 @pytest.mark.parametrize("level", CONFINED)

@@ -11,6 +11,7 @@ import pytest
 import customsrc
 from customsrc.errors import Cancelled, ScriptFailed, ScriptTimeout
 
+from . import servers
 from .helpers import CLI, marker, payload_script, processes_with, source_doc, write_yaml
 
 
@@ -186,31 +187,16 @@ def test_loaded_sources_work_too(tmp_path: Path) -> None:
 
 def test_load_200_concurrent_sources_against_a_loopback_server(tmp_path: Path) -> None:
     import json
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     served: list[str] = []
 
-    class Items(BaseHTTPRequestHandler):
+    class Items(servers.Quiet):
         def do_GET(self) -> None:
             number = self.path.rsplit("/", 1)[-1]
             served.append(number)
-            body = json.dumps([{"version": f"v{number}", "n": number}]).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.reply(200, json.dumps([{"version": f"v{number}", "n": number}]).encode())
 
-        def log_message(self, *_: object) -> None:
-            pass
-
-    class Server(ThreadingHTTPServer):
-        request_queue_size = 512  # 200 clients connect at once
-
-    server = Server(("127.0.0.1", 0), Items)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with servers.serving(Items, backlog=512) as url:  # 200 clients connect at once
         script = (
             'set -euo pipefail\ncurl --fail --silent --show-error -o "$HARNESS_ARTIFACT_RESULT_PATH" "$URL/item/$ID"\n'
         )
@@ -232,9 +218,6 @@ def test_load_200_concurrent_sources_against_a_loopback_server(tmp_path: Path) -
         start = time.monotonic()
         outcomes = list(customsrc.fetch_many(jobs, concurrency=200))
         elapsed = time.monotonic() - start
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(outcomes) == 200
     failures = [(o.position, o.error.message) for o in outcomes if o.error]
     assert failures == []

@@ -292,7 +292,22 @@ def npm_publish(base: str, name: str, version: str, tarball: bytes, tags: tuple[
 Route = tuple[int, dict[str, str], bytes]
 
 
-class _Recorded(BaseHTTPRequestHandler):
+class Quiet(BaseHTTPRequestHandler):
+    """A request handler that logs nothing and answers with one ``reply``."""
+
+    def reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+class _Recorded(Quiet):
     routes: ClassVar[dict[str, Route]] = {}
     seen: ClassVar[list[tuple[str, dict[str, str]]]] = []
 
@@ -304,53 +319,19 @@ class _Recorded(BaseHTTPRequestHandler):
             self.routes.get(key) or self.routes.get(url.path) or (404, {}, b'{"message":"Not Found"}')
         )
         base = f"http://{self.headers.get('Host')}"
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value.replace("{base}", base))
-        self.send_header("Content-Length", str(len(body.replace(b"{base}", base.encode()))))
-        self.end_headers()
-        self.wfile.write(body.replace(b"{base}", base.encode()))
-
-    def log_message(self, *_: object) -> None:
-        pass
+        self.reply(
+            status,
+            body.replace(b"{base}", base.encode()),
+            {name: value.replace("{base}", base) for name, value in headers.items()},
+        )
 
 
 @contextlib.contextmanager
-def recorded(routes: dict[str, Route]) -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
-    """Serve recorded responses: ``{path or path?query: (status, headers, body)}``; ``{base}`` in a
-    header or body becomes the server's own URL. Yields the base URL and the requests seen."""
-    handler = type("Recorded", (_Recorded,), {"routes": routes, "seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", handler.seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-class _Failing(BaseHTTPRequestHandler):
-    status = 500
-
-    def do_GET(self) -> None:
-        body = f"<html><body><h1>{self.status}</h1></body></html>".encode()
-        self.send_response(self.status)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_HEAD = do_GET
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def failing(status: int) -> Iterator[str]:
-    """Every request answered with ``status`` and an HTML error page (what curl without --fail keeps)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Failing", (_Failing,), {"status": status}))
+def serving(handler: type[BaseHTTPRequestHandler], backlog: int = 5) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port in a thread; yield the base URL. ``backlog`` is
+    the listen queue (raise it when many clients connect at once)."""
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": backlog})
+    server = server_class(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -358,6 +339,33 @@ def failing(status: int) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+        thread.join()
+
+
+@contextlib.contextmanager
+def recorded(routes: dict[str, Route]) -> Iterator[tuple[str, list[tuple[str, dict[str, str]]]]]:
+    """Serve recorded responses: ``{path or path?query: (status, headers, body)}``; ``{base}`` in a
+    header or body becomes the server's own URL. Yields the base URL and the requests seen."""
+    handler = type("Recorded", (_Recorded,), {"routes": routes, "seen": []})
+    with serving(handler) as url:
+        yield url, handler.seen
+
+
+class _Failing(Quiet):
+    status = 500
+
+    def do_GET(self) -> None:
+        body = f"<html><body><h1>{self.status}</h1></body></html>".encode()
+        self.reply(self.status, body, {"Content-Type": "text/html"})
+
+    do_HEAD = do_GET
+
+
+@contextlib.contextmanager
+def failing(status: int) -> Iterator[str]:
+    """Every request answered with ``status`` and an HTML error page (what curl without --fail keeps)."""
+    with serving(type("Failing", (_Failing,), {"status": status})) as url:
+        yield url
 
 
 def json_body(value: Any) -> bytes:
