@@ -98,6 +98,18 @@ def test_not_a_firstgen_stream(stream: object) -> None:
         to_nextgen(stream)
 
 
+def generated_tests(project: Path) -> subprocess.CompletedProcess[str]:
+    """Run the pytest file ``customsrc init`` wrote, as its author would; it must pass."""
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout
+    return tests
+
+
 def test_init_writes_a_working_source_payload_and_test(cli: CLI, tmp_path: Path) -> None:
     proc = cli.run("init", "my_source", "--dir", "proj")
     assert proc.returncode == 0, proc.stderr
@@ -108,13 +120,7 @@ def test_init_writes_a_working_source_payload_and_test(cli: CLI, tmp_path: Path)
         "test_my_source.py",
     ]
     assert lint(load_source(str(project / "my_source.yaml"))) == []
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert tests.returncode == 0, tests.stdout
+    tests = generated_tests(project)
     assert "1 passed" in tests.stdout
     again = cli.run("init", "my_source", "--dir", "proj")
     assert again.returncode == 2
@@ -154,10 +160,4 @@ def test_init_from_a_gallery_template_copies_its_script(cli: CLI, tmp_path: Path
     source = load_source(str(project / "payments.yaml"))
     assert (source.identifier, source.shell) == ("payments", "python")
     assert lint(source) == []
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert tests.returncode == 0, tests.stdout
+    generated_tests(project)
