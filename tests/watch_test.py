@@ -16,7 +16,7 @@ import pytest
 from customsrc import watch as watch_module
 from customsrc.watch import StateStore, poll
 
-from .helpers import marker, processes_with, source_doc, write_yaml
+from .helpers import CLI, marker, processes_with, source_doc, write_yaml
 
 
 class Crash(BaseException):
@@ -135,15 +135,12 @@ def test_no_duplicate_or_lost_events_across_many_restarts(tmp_path: Path) -> Non
     assert len(seen) == len(set(seen))
 
 
-def test_cli_once_and_on_new(tmp_path: Path) -> None:
+def test_cli_once_and_on_new(cli: CLI, tmp_path: Path) -> None:
     source, listing = versions_source(tmp_path)
     for path in (tmp_path, listing):
         path.chmod(0o755 if path.is_dir() else 0o644)
     log = tmp_path / "on-new.log"
     argv = [
-        sys.executable,
-        "-m",
-        "customsrc.cli",
         "watch",
         str(source),
         "--state",
@@ -156,11 +153,11 @@ def test_cli_once_and_on_new(tmp_path: Path) -> None:
         f'echo "$CUSTOMSRC_VERSION $CUSTOMSRC_METADATA_N" >> {log}',
     ]
     listing.write_text("1.0\n")
-    first = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    first = cli.run(*argv)
     assert first.returncode == 0, first.stderr
     assert [json.loads(line)["version"] for line in first.stdout.splitlines()] == ["1.0"]
     listing.write_text("1.0\n1.1\n")
-    second = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    second = cli.run(*argv)
     assert [json.loads(line)["version"] for line in second.stdout.splitlines()] == ["1.1"]
     assert log.read_text() == "1.0 1.0\n1.1 1.1\n"
 
