@@ -79,10 +79,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve() -> Iterator[str]:
-    """Serve the demo repository on a free loopback port; yield its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, name="customsrc-demo", daemon=True)
+def serve(handler: type[BaseHTTPRequestHandler] = _Handler, backlog: int = 5) -> Iterator[str]:
+    """Serve ``handler`` (the demo repository by default) on a free loopback port in a thread;
+    yield its base URL. ``backlog`` is the listen queue: raise it when many clients connect at
+    once. The tests serve their recorded and counting handlers through this too."""
+    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": backlog})
+    server = server_class(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="customsrc-serve", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -13,13 +13,14 @@ import os
 import shutil
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlparse
+
+from customsrc.demo import serve as serving  # one loopback server for the demo and the tests
 
 
 def free_port() -> int:
@@ -324,22 +325,6 @@ class _Recorded(Quiet):
             body.replace(b"{base}", base.encode()),
             {name: value.replace("{base}", base) for name, value in headers.items()},
         )
-
-
-@contextlib.contextmanager
-def serving(handler: type[BaseHTTPRequestHandler], backlog: int = 5) -> Iterator[str]:
-    """Serve ``handler`` on a free loopback port in a thread; yield the base URL. ``backlog`` is
-    the listen queue (raise it when many clients connect at once)."""
-    server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": backlog})
-    server = server_class(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @contextlib.contextmanager
