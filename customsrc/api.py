@@ -106,10 +106,11 @@ def fetch(
     on_output: OutputCallback | None = None,
     environ: Mapping[str, str] | None = None,
     max_result_size: int = DEFAULT_MAX_RESULT_SIZE,
-    sandbox: str = "basic",
+    sandbox: str | None = None,
     network: str = "host",
     pass_env: Sequence[str] = (),
     limits: Limits | None = None,
+    allow_read: Sequence[str] = (),
     order: str | None = None,
     latest: bool = False,
     semver: str | None = None,
@@ -129,21 +130,28 @@ def fetch(
     ``explain`` fills ``result.explain``: the rendered script (masked), the variable names the
     script got, phase timings, the payload's first bytes and a decision for every item. ``stop``
     is polled while the script runs: when it returns True the whole tree is killed (``Cancelled``).
+    ``sandbox`` left None means ``basic`` with a warning for any guarantee this machine cannot
+    give; named, such a loss raises :class:`SandboxError` instead. ``allow_read`` names folders
+    the script may read (shown read-only in the sandbox) and the source may name files in.
     Raises a
     :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
     """
-    if sandbox not in LEVEL_NAMES:
-        raise UsageError(f"--sandbox: unknown level {sandbox!r}; use {', '.join(LEVEL_NAMES)}")
+    if sandbox is not None and sandbox not in LEVEL_NAMES:
+        raise UsageError(f"sandbox: unknown level {sandbox!r}; use {', '.join(LEVEL_NAMES)}")
     if network not in NETWORKS:
-        raise UsageError(f"--network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
-    settings = Settings(sandbox, network, tuple(pass_env), limits or Limits())
+        raise UsageError(f"network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
+    readable = tuple(os.path.realpath(folder) for folder in allow_read)
     prefs = _preferences(order, latest, semver, prereleases)
     if explain:
         result_explain: dict[str, Any] | None = {}
     else:
         result_explain = None
     if not isinstance(source, Source):
-        source = load_source(str(source), source_id=source_id)
+        source = load_source(str(source), source_id=source_id, allow_read=readable)
+    private = (os.path.dirname(os.path.realpath(source.file)),) if source.file else ()
+    settings = Settings(
+        sandbox or "basic", network, tuple(pass_env), limits or Limits(), sandbox is not None, readable, private
+    )
     result = FetchResult(source=source)
     result.explain = result_explain
     masker = _masker_for(source, inputs, secrets)
@@ -312,6 +320,7 @@ def _fetch_into(
         tmpdir=tmpdir,
         stop=stop,
     )
+    result.warnings.extend(f"sandbox: {w}" for w in outcome.warnings)
     run = result.run
     run.ran = True
     run.exit_code = outcome.exit_code
@@ -338,6 +347,8 @@ def _fetch_into(
     if outcome.exit_code != 0:
         last = _last_line(run.stderr_tail) or _last_line(run.stdout_tail)
         said = f": {masker.text(last)}" if last else ""
+        if outcome.out_of_memory:
+            said += f" (the run reached its memory limit, {settings.limits.memory} bytes: raise it with --memory)"
         raise ScriptFailed(
             f"the script exited with code {outcome.exit_code}{said}",
             harness_message="No Artifact found in HARNESS_ARTIFACT_RESULT_PATH",

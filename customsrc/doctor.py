@@ -7,15 +7,16 @@ import os
 from .errors import CustomsrcError
 from .masking import Masker
 from .runner import RunOutcome, run_script
-from .sandbox import LEVELS, Settings, is_root, tool, user_namespaces
+from .sandbox import LEVELS, Settings, bubblewrap, cgroups, is_root, tool, user_namespaces
 
 PROBE = 'echo "$(id -u)" > "$HARNESS_ARTIFACT_RESULT_PATH"'
 
 
 def _try(level: str, network: str) -> tuple[bool, str]:
     problem = LEVELS[level].unavailable(network)
-    if problem and (level != "basic" or network == "none"):
+    if problem:
         return False, problem
+    lost = LEVELS[level].degraded()
 
     def read(path: str, outcome: RunOutcome) -> str:
         try:
@@ -33,15 +34,23 @@ def _try(level: str, network: str) -> tuple[bool, str]:
             read_result=read,
             masker=Masker(()),
             settings=Settings(level=level, network=network),
+            tmpdir="/tmp" if os.path.isdir("/tmp") else None,
         )
     except CustomsrcError as exc:
         return False, exc.message
     if outcome.exit_code != 0:
         return False, f"a probe script failed: {outcome.stderr_tail.decode(errors='replace').strip()[:200]}"
-    detail = f"scripts run as uid {uid}"
-    if problem:  # basic without a PID namespace still runs
-        return False, f"runs, but {problem}"
+    detail = f"scripts run as uid {uid}" + (" (one uid per run)" if is_root() and level != "off" else "")
+    if lost:  # runs, with fewer guarantees: a run warns once, or refuses when the level is named
+        return False, f"runs, but: {'; '.join(lost)}"
     return True, detail
+
+
+def _cgroup_detail() -> str:
+    from .cgroup import available
+
+    found = available()
+    return f"cgroup {found[0]}: memory and processes counted per run" if isinstance(found, tuple) else found
 
 
 def checks() -> list[tuple[str, bool, str]]:
@@ -49,8 +58,12 @@ def checks() -> list[tuple[str, bool, str]]:
     rows: list[tuple[str, bool, str]] = [
         ("running as", True, "root: scripts drop to an unprivileged uid" if is_root() else f"uid {os.geteuid()}"),
         ("unshare", tool("unshare") is not None, tool("unshare") or "missing: apt-get install util-linux"),
-        ("prlimit", tool("prlimit") is not None, tool("prlimit") or "missing: apt-get install util-linux"),
-        ("bwrap", tool("bwrap") is not None, tool("bwrap") or "missing: apt-get install bubblewrap"),
+        (
+            "bubblewrap",
+            bubblewrap() is not None,
+            bubblewrap() or ("missing: apt-get install bubblewrap" if tool("bwrap") is None else "installed, fails here"),
+        ),
+        ("whole-run limits (cgroups)", cgroups() is None, cgroups() or _cgroup_detail()),
         (
             "user namespaces",
             user_namespaces(),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import selectors
 import signal
 import stat
@@ -20,9 +21,23 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
+from . import uidpool
+from .cgroup import RunGroup
 from .errors import SandboxError, UsageError
 from .masking import Masker
-from .sandbox import DEFAULT_PATH, STRICT_HIDDEN, Launch, Request, Settings, level
+from .sandbox import (
+    DEFAULT_PATH,
+    PRIVATE_TEMP,
+    Launch,
+    Request,
+    Settings,
+    bubblewrap,
+    cgroups,
+    first_warnings,
+    hidden_folders,
+    is_root,
+    level,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -49,6 +64,8 @@ class RunOutcome(NamedTuple):
     stderr_tail: bytes
     env_names: tuple[str, ...] = ()  # the variables the script was given (names only)
     cancelled: bool = False  # stopped by the caller (its whole tree killed), not by the timeout
+    warnings: tuple[str, ...] = ()  # guarantees of the level this machine could not give (said once)
+    out_of_memory: bool = False  # the run's memory limit was reached (a process of it was killed)
 
 
 class _Tail:
@@ -67,53 +84,128 @@ class _Tail:
         return b"".join(self.chunks)[-self.limit :]
 
 
-def make_workdir(base: str | None) -> str:
-    """A fresh 0700 directory under ``base`` (default ``$TMPDIR``, else /tmp).
+class Workdir:
+    """A run's private work directory: ``<base>/customsrc-<random>/work``.
 
-    Written out rather than taken from ``tempfile``: importing tempfile, uuid and shutil costs
-    more start-up time than a whole trivial fetch is allowed.
+    The outer folder belongs to customsrc (0711), so a script cannot rename or replace its work
+    directory; everything after creation goes through a directory descriptor held from the start,
+    with ``O_NOFOLLOW``, so no path the script could have changed is ever followed (clean-up
+    included). Written out rather than taken from ``tempfile``: importing tempfile, uuid and
+    shutil costs more start-up time than a whole trivial fetch is allowed.
     """
-    base = base or os.environ.get("TMPDIR") or "/tmp"
-    for _ in range(100):
-        path = os.path.join(base, "customsrc-" + os.urandom(8).hex())
+
+    def __init__(self, base: str | None, owner: int | None) -> None:
+        base = base or "/tmp"
+        for _ in range(100):
+            outer = os.path.join(base, "customsrc-" + os.urandom(8).hex())
+            try:
+                os.mkdir(outer, 0o711)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise SandboxError(
+                    f"cannot create a work directory under {base} ({exc.strerror}); "
+                    "set TMPDIR (or tmpdir=) to a folder you can write"
+                ) from None
+            break
+        else:
+            raise SandboxError(f"cannot create a work directory under {base}")
+        self.outer = outer
+        self.path = os.path.join(outer, "work")
+        self.owner = owner
+        os.mkdir(self.path, 0o700)
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        os.chmod(outer, 0o711)  # whatever the umask
+        if owner is not None:
+            os.fchown(self.fd, owner, owner)
+
+    def write(self, name: str, text: str) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(name, flags, 0o600, dir_fd=self.fd)
         try:
-            os.mkdir(path, 0o700)
-        except FileExistsError:
-            continue
-        return path
-    raise FileExistsError(f"cannot create a work directory under {base}")
+            data = text.encode("utf-8", "surrogateescape")
+            while data:
+                data = data[os.write(fd, data) :]
+            if self.owner is not None:
+                os.fchown(fd, self.owner, self.owner)
+        finally:
+            os.close(fd)
+
+    def entry(self, name: str) -> str:
+        """A path to ``name`` in the real work directory, whatever happened to its path since."""
+        return f"/proc/self/fd/{self.fd}/{name}"
+
+    def remove(self) -> None:
+        if self.fd < 0:
+            return
+        try:
+            clear_tree(self.fd)
+            # The work directory is removed by name only if the name still leads to it.
+            here = os.fstat(self.fd)
+            with contextlib.suppress(OSError):
+                there = os.lstat(self.path)
+                if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+                    os.rmdir(self.path)
+            with contextlib.suppress(OSError):
+                os.rmdir(self.outer)
+        finally:
+            os.close(self.fd)
+            self.fd = -1
 
 
-def remove_tree(path: str) -> None:
-    """Remove ``path`` and everything in it, never following symlinks; a script may have made
-    its files or folders unreadable, so permissions are restored on the way."""
-    try:
-        entries = list(os.scandir(path))
-    except PermissionError:
-        os.chmod(path, stat.S_IRWXU)
-        entries = list(os.scandir(path))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                remove_tree(entry.path)
-            else:
-                os.unlink(entry.path)
-        except FileNotFoundError:
-            continue
-    os.rmdir(path)
+FLATTEN_DEPTH = 32
+
+
+def clear_tree(root_fd: int) -> None:
+    """Remove everything inside the directory ``root_fd`` without following any symlink; folders
+    a script made unreadable are opened up on the way, and trees deeper than ``FLATTEN_DEPTH``
+    are moved up to the top as they are met, so any depth is cleared with a few descriptors."""
+    with contextlib.suppress(OSError):
+        os.fchmod(root_fd, stat.S_IRWXU)
+    _clear(root_fd, root_fd, 0)
+
+
+def _clear(root_fd: int, dir_fd: int, depth: int) -> None:
+    while True:
+        names = os.listdir(dir_fd)
+        if not names:
+            return
+        for name in names:
+            try:
+                os.unlink(name, dir_fd=dir_fd)
+                continue
+            except FileNotFoundError:
+                continue
+            except (IsADirectoryError, PermissionError):
+                info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                if not stat.S_ISDIR(info.st_mode):
+                    raise
+            if depth >= FLATTEN_DEPTH:
+                flat = ".customsrc-flat-" + os.urandom(8).hex()
+                os.rename(name, flat, src_dir_fd=dir_fd, dst_dir_fd=root_fd)
+                continue
+            with contextlib.suppress(OSError):  # the tree is still: the script is gone
+                os.chmod(name, stat.S_IRWXU, dir_fd=dir_fd)
+            child = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+            try:
+                _clear(root_fd, child, depth + 1)
+            finally:
+                os.close(child)
+            os.rmdir(name, dir_fd=dir_fd)
 
 
 def which(name: str, path: str | None, *, for_others: bool = False, hidden: tuple[str, ...] = ()) -> str | None:
-    """``shutil.which`` for one name over a PATH string. With ``for_others``, only a file that a
-    different, unprivileged uid can reach and run (world-searchable folders, world-executable
-    file, symlinks resolved), and outside ``hidden`` folders."""
+    """``shutil.which`` for one name over a PATH string, skipping files under ``hidden`` folders
+    (symlinks resolved). With ``for_others``, only a file that a different, unprivileged uid can
+    reach and run (world-searchable folders, world-executable file)."""
     for folder in (path or "").split(os.pathsep):
         candidate = os.path.join(folder or ".", name)
         if not (os.path.isfile(candidate) and os.access(candidate, os.X_OK)):
             continue
-        if for_others and not _reachable_by_others(os.path.realpath(candidate), hidden):
+        real = os.path.realpath(candidate)
+        if any(real == h or real.startswith(h.rstrip("/") + "/") for h in hidden):
+            continue
+        if for_others and not _reachable_by_others(real, ()):
             continue
         return candidate
     return None
@@ -170,44 +262,71 @@ def run_script(
         raise UsageError(f"unknown shell {shell!r}; use bash, sh or python")
     settings = settings or Settings()
     chosen = level(settings.level)
+    problem = chosen.unavailable(settings.network)
+    if problem:
+        raise SandboxError(problem)
+    lost = chosen.degraded()
+    if lost and settings.explicit and settings.level != "off":
+        raise SandboxError(
+            f"--sandbox {settings.level} cannot give all its guarantees here: {lost[0]} "
+            "(run customsrc doctor; leave --sandbox unset to run with a warning instead)"
+        )
     caller_env = os.environ if environ is None else environ
-    workdir = make_workdir(tmpdir)
+    confined = settings.level != "off"
+    lease = uidpool.lease() if confined and is_root() else None
+    uid = lease.uid if lease is not None else None
+    group: RunGroup | None = None
+    work: Workdir | None = None
     try:
-        script_path = os.path.join(workdir, "fetch" + SUFFIX[shell])
-        with open(script_path, "w", encoding="utf-8") as handle:
-            handle.write(script)
-        result_path = os.path.join(workdir, f"harness-{_uuid4()}.out")
-        env = {"TMPDIR": workdir, **inputs}
-        env["HARNESS_ARTIFACT_RESULT_PATH"] = result_path
-        env["ARTIFACT_RESULT_PATH"] = result_path
-        interpreter = INTERPRETERS[shell]
-        path = caller_env.get("PATH") or DEFAULT_PATH
-        confined = settings.level != "off"
-        others = confined and (os.geteuid() == 0 or settings.level == "strict")
-        hidden = STRICT_HIDDEN if settings.level == "strict" else ()
-        found = which(interpreter[0], path, for_others=others, hidden=hidden)
-        if found is None and others:
-            found = which(interpreter[0], DEFAULT_PATH, for_others=True, hidden=hidden)
-        if found is None:
-            where = " where the sandboxed script can run it" if others else ""
-            raise SandboxError(f"{interpreter[0]} is not on the script's PATH ({path}){where}; install it")
-        request = Request([found, *interpreter[1:], script_path], shell, workdir, env, caller_env, timeout, settings)
+        work = Workdir(tmpdir or caller_env.get("TMPDIR") or os.environ.get("TMPDIR"), uid)
+        if confined and cgroups() is None:
+            limits = settings.limits
+            group = RunGroup(limits.memory, limits.processes)
+        inside = chosen.inside(work.path)
+        script_name = "fetch" + SUFFIX[shell]
+        result_name = f"harness-{_uuid4()}.out"
+        work.write(script_name, script)
+        result_path = os.path.join(inside, result_name)
+        env = {"TMPDIR": inside, **inputs, "HARNESS_ARTIFACT_RESULT_PATH": result_path, "ARTIFACT_RESULT_PATH": result_path}
+        found = _interpreter(shell, caller_env, settings, uid)
+        command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
+        request = Request(command, shell, work.path, inside, env, caller_env, timeout, settings, uid, group is not None)
         launch = chosen.prepare(request)
-        if launch.owner is not None:
-            _hand_over(workdir, *launch.owner)
-        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output, stop)
-        outcome = outcome._replace(env_names=tuple(sorted(launch.env)))
-        return outcome, read_result(result_path, outcome)
+        if uid is not None and inside == work.path and not _reachable_by_others(work.outer, ()):
+            raise SandboxError(
+                f"the sandbox user cannot reach the work directory under {os.path.dirname(work.outer)} "
+                "(a private TMPDIR): install bubblewrap, or set TMPDIR to a world-searchable folder such as /tmp"
+            )
+        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output, stop, group)
+        outcome = outcome._replace(env_names=launch.names, warnings=tuple(first_warnings(lost)))
+        return outcome, read_result(work.entry(result_name), outcome)
     finally:
-        with contextlib.suppress(OSError):
-            remove_tree(workdir)
+        if group is not None:
+            group.kill()
+            group.close()
+        if work is not None:
+            with contextlib.suppress(OSError):
+                work.remove()
+        if lease is not None:
+            lease.release()
 
 
-def _hand_over(workdir: str, uid: int, gid: int) -> None:
-    """Give the work directory (and what we wrote in it) to the uid the script runs as."""
-    os.chown(workdir, uid, gid)
-    for entry in os.scandir(workdir):
-        os.chown(entry.path, uid, gid, follow_symlinks=False)
+def _interpreter(shell: str, caller_env: Mapping[str, str], settings: Settings, uid: int | None) -> str:
+    """The interpreter's path, one the sandboxed script can reach and run."""
+    name = INTERPRETERS[shell][0]
+    path = caller_env.get("PATH") or DEFAULT_PATH
+    confined = settings.level != "off"
+    others = uid is not None
+    hidden: tuple[str, ...] = ()
+    if confined and bubblewrap() is not None:
+        hidden = (*PRIVATE_TEMP, *hidden_folders(caller_env, settings, settings.level == "strict"))
+    found = which(name, path, for_others=others, hidden=hidden)
+    if found is None and (others or hidden):
+        found = which(name, DEFAULT_PATH, for_others=others, hidden=hidden)
+    if found is None:
+        where = " where the sandboxed script can run it" if (others or hidden) else ""
+        raise SandboxError(f"{name} is not on the script's PATH ({path}){where}; install it")
+    return os.path.abspath(found)
 
 
 def _uuid4() -> str:
@@ -253,52 +372,112 @@ class _Child:
             os.close(self.stderr_fd)
 
 
-def _spawn(launch: Launch) -> _Child:
-    """Start the launch in a session of its own, stdin from /dev/null, stdout and stderr piped.
+def _high(fd: int) -> int:
+    """``fd`` moved above the numbers the child's file actions write (0-5), close-on-exec."""
+    if fd > 5:
+        return fd
+    import fcntl
 
-    Through unshare (the basic level) this is os.posix_spawn, with unshare setting the working
-    directory: importing subprocess (and the threading it loads) costs ~8 ms of start-up here,
-    a big share of a trivial fetch. Other launches (a uid to drop, no wrapper) use subprocess.
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
+def _spawn(launch: Launch) -> tuple[_Child, int, int]:
+    """Start the launch in a session of its own: stdin /dev/null, stdout and stderr piped, the
+    preamble on fd 3 and, for a bubblewrap that waits for its cgroup, its info pipe on fd 4 and
+    its go-ahead pipe on fd 5. Returns the child and the parent's ends of those two (or -1).
+
+    os.posix_spawn where the launch sets its own working directory (bubblewrap, unshare, the
+    preamble's cd): importing subprocess (and the threading it loads) costs ~8 ms of start-up.
     """
     argv = launch.argv
-    if launch.user is None and argv and os.path.basename(argv[0]) == "unshare":
+    helper = os.path.basename(argv[0]) if argv else ""
+    if launch.preamble is None and helper != "unshare":
+        import subprocess
+
+        proc = subprocess.Popen(
+            argv,
+            env=launch.env,
+            cwd=launch.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            close_fds=True,
+        )
+        assert proc.stdout is not None
+        assert proc.stderr is not None
+        return _Child(proc.pid, proc.stdout.fileno(), proc.stderr.fileno(), popen=proc), -1, -1
+    if helper == "unshare":
+        argv = [argv[0], f"--wd={launch.cwd}", *argv[1:]]
+    opened: list[int] = []
+    try:
         out_read, out_write = os.pipe()
+        opened += [out_read, out_write]
         err_read, err_write = os.pipe()
+        opened += [err_read, err_write]
+        out_write, err_write = _high(out_write), _high(err_write)
+        opened[1], opened[3] = out_write, err_write
         actions = [
             (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
             (os.POSIX_SPAWN_DUP2, out_write, 1),
             (os.POSIX_SPAWN_DUP2, err_write, 2),
         ]
+        child_ends: list[int] = []
+        info_read = block_write = -1
+        if launch.preamble is not None:
+            memfd = _high(os.memfd_create("customsrc-env", os.MFD_CLOEXEC))
+            child_ends.append(memfd)
+            os.write(memfd, launch.preamble)
+            os.lseek(memfd, 0, os.SEEK_SET)
+            actions.append((os.POSIX_SPAWN_DUP2, memfd, 3))
+        if launch.sync:
+            info_read, info_write = os.pipe()
+            block_read, block_write = os.pipe()
+            info_write, block_read = _high(info_write), _high(block_read)
+            opened += [info_read, block_write]
+            child_ends += [info_write, block_read]
+            actions += [(os.POSIX_SPAWN_DUP2, info_write, 4), (os.POSIX_SPAWN_DUP2, block_read, 5)]
         try:
-            pid = os.posix_spawn(
-                argv[0], [argv[0], f"--wd={launch.cwd}", *argv[1:]], launch.env, file_actions=actions, setsid=True
-            )
-        except BaseException:
-            os.close(out_read)
-            os.close(err_read)
-            raise
+            pid = os.posix_spawn(argv[0], argv, launch.env, file_actions=actions, setsid=True)
         finally:
-            os.close(out_write)
-            os.close(err_write)
-        return _Child(pid, out_read, err_read)
-    import subprocess
+            for fd in (out_write, err_write, *child_ends):
+                os.close(fd)
+    except BaseException:
+        for fd in opened:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        raise
+    return _Child(pid, out_read, err_read), info_read, block_write
 
-    proc = subprocess.Popen(
-        argv,
-        env=launch.env,
-        cwd=launch.cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        close_fds=True,
-        user=launch.user,
-        group=launch.group,
-        extra_groups=[] if launch.user is not None else None,
-    )
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    return _Child(proc.pid, proc.stdout.fileno(), proc.stderr.fileno(), popen=proc)
+
+def _release(child: _Child, group: RunGroup | None, info_read: int, block_write: int) -> None:
+    """Put the run in its control group before any of its code runs: the first process at once,
+    and, for bubblewrap, its sandbox process (named on the info pipe, held on the go-ahead pipe)."""
+    if group is None:
+        return
+    with contextlib.suppress(ProcessLookupError, OSError):
+        group.place(child.pid)
+    if info_read < 0:
+        return
+    try:
+        data = b""
+        deadline = time.monotonic() + 10
+        while b"}" not in data and time.monotonic() < deadline:
+            chunk = os.read(info_read, 4096)
+            if not chunk:
+                break  # bubblewrap failed before its sandbox started: its stderr says why
+            data += chunk
+        found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
+        if found:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                group.place(int(found.group(1)))
+        with contextlib.suppress(OSError):
+            os.write(block_write, b"1")
+    finally:
+        os.close(info_read)
+        os.close(block_write)
 
 
 def _execute(
@@ -308,9 +487,17 @@ def _execute(
     on_output: OutputCallback | None,
     output_cap: int,
     stop: Callable[[], bool] | None = None,
+    group: RunGroup | None = None,
 ) -> RunOutcome:
     start = time.monotonic()
-    proc = _spawn(launch)
+    proc, info_read, block_write = _spawn(launch)
+    try:
+        _release(proc, group, info_read, block_write)
+    except BaseException:
+        _kill_group(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.close()
+        raise
     pgid = proc.pid  # a session of its own: the child leads its own process group
     streams = {proc.stdout_fd: "stdout", proc.stderr_fd: "stderr"}
     maskers = {name: masker.stream() for name in streams.values()}
@@ -378,12 +565,16 @@ def _execute(
             if exited_at is None and proc.poll() is not None:
                 exited_at = time.monotonic()
                 _kill_group(pgid, signal.SIGKILL)  # background jobs die with the script
+                if group is not None:
+                    group.kill()
         if timed_out:
             _kill_group(pgid, signal.SIGTERM)
             grace_end = time.monotonic() + KILL_GRACE
             while time.monotonic() < grace_end and _group_alive(pgid):
                 time.sleep(0.02)
             _kill_group(pgid, signal.SIGKILL)
+            if group is not None:
+                group.kill()
         exit_code = proc.wait()
     finally:
         if proc.poll() is None:
@@ -403,4 +594,5 @@ def _execute(
         stdout_tail=tails["stdout"].value(),
         stderr_tail=tails["stderr"].value(),
         cancelled=cancelled,
+        out_of_memory=group is not None and group.out_of_memory(),
     )

@@ -1,22 +1,33 @@
 """Sandbox levels: how a script's process is launched. Each level meets one protocol and is
-registered in one table (``LEVELS``), so the runner never special-cases a level.
+registered in one table (``LEVELS``); what a level guarantees here, and what it cannot, comes
+from ``guarantees()`` so the runner, ``doctor`` and the README table speak of the same things.
 
-* ``off``    -- a plain child process with the caller's whole environment, as a delegate runs it.
-* ``basic``  -- explicit environment, resource limits, its own PID namespace (so nothing it starts
-  outlives it, whatever it does: ``setsid``, double forks, ignored SIGTERM), and, when customsrc
-  runs as root, an unprivileged uid (root ignores process limits and can read every file).
-* ``strict`` -- ``basic`` plus a bubblewrap filesystem view: everything read-only but the work
-  directory, a private ``/tmp``, home directories and ``/run`` hidden, no capabilities.
+* ``off``    -- a plain child process with the caller's whole environment, as a delegate runs it;
+  only its own PID namespace (``unshare --pid --kill-child``, no new ``/proc``) so that nothing it
+  starts outlives the run.
+* ``basic``  -- a world of its own (bubblewrap): own PID namespace and ``/proc``, private
+  ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run/lock`` (size-capped tmpfs, gone with the run),
+  home folders and the project hidden, IPC and hostname of its own; as root, a uid of its own from
+  a pool (``uidpool``) and a control group of its own (``cgroup``: memory and processes for the
+  run as a whole); an explicit environment.
+* ``strict`` -- ``basic`` with the whole filesystem read-only (but the work directory), a minimal
+  ``/dev``, ``/run``, ``/srv``, ``/mnt``, ``/media`` hidden too, and no capabilities.
 
-``--network none`` gives the script a network namespace of its own: no network, loopback included.
+Privilege. A process that runs as root (bubblewrap, then ``unshare --setuid`` dropping to the
+run's uid) gets a fixed environment of two variables, so nothing a source controls (an input
+named ``LD_PRELOAD``, say) can reach it. The script's own environment and its limits travel on
+an inherited memfd read by bash itself (``BASH_ENV=/dev/fd/3``) after the drop; sh and python
+scripts are started by that same bash.
 
-Measured here (2 cores): a bare ``bash -c true`` spawn 1.5 ms; ``basic`` (one ``unshare`` exec, limits
-applied by bash itself through ``BASH_ENV``) adds ~2.3 ms; ``strict`` (bubblewrap) adds ~5-6 ms.
+Where a piece is missing (no bubblewrap, no user namespaces, no cgroups), the level falls back
+to the next best thing, and ``degraded()`` names each guarantee lost: a run warns once, or
+refuses (exit 2) when the level was asked for explicitly.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 from .errors import SandboxError
@@ -49,10 +60,15 @@ ALLOWED_ENV = (
     "NODE_EXTRA_CA_CERTS",
 )
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
-NOBODY = 65534
+# The whole environment of every process that runs with more privilege than the script.
+HELPER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "BASH_ENV": "/dev/fd/3"}
 LEVEL_NAMES = ("off", "basic", "strict")
 NETWORKS = ("host", "none")
-LIMITS_FILE = ".customsrc-limits.sh"
+PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # world-writable: private per run
+STRICT_HIDDEN = ("/home", "/root", "/run", "/mnt", "/media", "/srv")
+HOME_HIDDEN = ("/home", "/root")
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/proc", "/sys", "/dev", "/var")
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def base_environment(environ: Mapping[str, str], pass_env: tuple[str, ...] = ()) -> dict[str, str]:
@@ -65,7 +81,10 @@ def base_environment(environ: Mapping[str, str], pass_env: tuple[str, ...] = ())
 
 
 class Limits(NamedTuple):
-    """Resource limits for ``basic`` and ``strict`` (``cpu_time`` None: the run's timeout)."""
+    """Resource limits for ``basic`` and ``strict`` (``cpu_time`` None: the run's timeout).
+
+    ``memory`` and ``processes`` hold for the run as a whole where a control group is available
+    (root), else per process (rlimits); ``disk`` caps each private temp folder."""
 
     memory: int = 2 << 30
     cpu_time: int | None = None
@@ -73,6 +92,7 @@ class Limits(NamedTuple):
     open_files: int = 1024
     processes: int = 512
     output: int = 1 << 20  # bytes of the script's output shown live; the rest is counted, not shown
+    disk: int = 1 << 30
 
 
 class Settings(NamedTuple):
@@ -80,31 +100,35 @@ class Settings(NamedTuple):
     network: str = "host"
     pass_env: tuple[str, ...] = ()
     limits: Limits = Limits()
-    uid: int = NOBODY  # the uid a script runs as when customsrc runs as root
-    gid: int = NOBODY
+    explicit: bool = False  # the level was asked for: a lost guarantee refuses instead of warning
+    allow_read: tuple[str, ...] = ()  # folders shown read-only inside the sandbox
+    private: tuple[str, ...] = ()  # folders hidden inside the sandbox (the project, the source's)
 
 
 class Request(NamedTuple):
     """What a level needs to build a launch."""
 
-    command: list[str]  # interpreter and script path
+    command: list[str]  # interpreter and script path (as the script sees it)
     shell: str
-    workdir: str
-    env: dict[str, str]  # inputs, result paths, TMPDIR
+    workdir: str  # the work directory on the host
+    inside: str  # the work directory as the script sees it
+    env: dict[str, str]  # inputs, result paths, TMPDIR, HOME (inside paths)
     caller_env: Mapping[str, str]
     timeout: float
     settings: Settings
+    uid: int | None = None  # the run's own uid when customsrc is root
+    cgroup: bool = False  # the run has a control group of its own: limits are whole-run
 
 
 class Launch(NamedTuple):
-    """What to hand to ``subprocess.Popen``, and who must own the work directory."""
+    """What to spawn: argv and environment of the first process, and what travels on fd 3."""
 
     argv: list[str]
     env: dict[str, str]
     cwd: str
-    user: int | None = None
-    group: int | None = None
-    owner: tuple[int, int] | None = None
+    preamble: bytes | None = None  # bash read by the script's bash (BASH_ENV=/dev/fd/3)
+    sync: bool = False  # bubblewrap waits (--info-fd 4, --block-fd 5) until the run is in its cgroup
+    names: tuple[str, ...] = ()  # the variables the script gets (names only)
 
 
 if TYPE_CHECKING:
@@ -117,7 +141,15 @@ if TYPE_CHECKING:
             ...
 
         def unavailable(self, network: str) -> str | None:
-            """Why this level (with this network mode) cannot run here, or None."""
+            """Why this level (with this network mode) cannot run here at all, or None."""
+            ...
+
+        def degraded(self) -> list[str]:
+            """Guarantees of this level that this machine cannot give (it still runs)."""
+            ...
+
+        def inside(self, workdir: str) -> str:
+            """The work directory's path as the script sees it."""
             ...
 
 
@@ -126,18 +158,17 @@ if TYPE_CHECKING:
 _probes: dict[str, object] = {}
 
 
-def _which(name: str) -> str | None:
-    for folder in [*os.environ.get("PATH", DEFAULT_PATH).split(os.pathsep), "/usr/bin", "/bin", "/usr/sbin"]:
-        path = os.path.join(folder, name)
-        if os.path.isfile(path) and os.access(path, os.X_OK):
-            return path
-    return None
-
-
 def tool(name: str) -> str | None:
+    """The first executable ``name`` in the system folders (never the caller's PATH: these run as root)."""
     key = "tool:" + name
     if key not in _probes:
-        _probes[key] = _which(name)
+        found = None
+        for folder in ("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"):
+            path = os.path.join(folder, name)
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                found = path
+                break
+        _probes[key] = found
     found = _probes[key]
     return found if isinstance(found, str) else None
 
@@ -150,74 +181,104 @@ def _works(argv: list[str]) -> bool:
     import subprocess
 
     try:
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False)
+        done = subprocess.run(
+            argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False, env=dict(HELPER_ENV)
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False
     return done.returncode == 0
 
 
 def user_namespaces() -> bool:
-    """Can an unprivileged process here create a user namespace (for PID/net namespaces)?"""
+    """Can an unprivileged process here create a user namespace?"""
     if "userns" not in _probes:
         unshare = tool("unshare")
         works = False
         if unshare is not None:
             probe = [unshare, "--user", "--map-current-user", "--pid", "--fork", "true"]
-            if is_root():  # ask on behalf of the unprivileged uid scripts run as
-                probe = [unshare, "--setuid", str(NOBODY), "--setgid", str(NOBODY), "--", *probe]
+            if is_root():  # ask on behalf of an unprivileged uid
+                probe = [unshare, "--setuid", "65534", "--setgid", "65534", "--", *probe]
             works = _works(probe)
         _probes["userns"] = works
     return bool(_probes["userns"])
 
 
-def pid_namespace_prefix(network: str, uid: int, gid: int) -> list[str] | None:
-    """``unshare`` arguments giving the script its own PID (and maybe network) namespace, as ``uid``
-    when we are root; None when this machine cannot."""
+def bubblewrap() -> str | None:
+    """bwrap, if it works here (as root it needs no user namespace; otherwise it does)."""
+    if "bwrap" not in _probes:
+        bwrap = tool("bwrap")
+        ok = False
+        if bwrap is not None:
+            argv = [bwrap, "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc", "--perms", "1777"]
+            argv += ["--size", "1048576", "--tmpfs", "/tmp", "--", "true"]
+            if not is_root():
+                argv.insert(1, "--unshare-user")
+            ok = _works(argv)
+        _probes["bwrap"] = bwrap if ok else None
+    found = _probes["bwrap"]
+    return found if isinstance(found, str) else None
+
+
+def cgroups() -> str | None:
+    """Why runs here get no control group of their own, or None when they do."""
+    from . import cgroup
+
+    found = cgroup.available()
+    return found if isinstance(found, str) else None
+
+
+def pid_namespace_prefix(network: str) -> list[str] | None:
+    """``unshare`` arguments giving a process its own PID (and maybe network) namespace, without
+    a new ``/proc`` and without changing its uid; None when this machine cannot."""
     unshare = tool("unshare")
     if unshare is None:
         return None
     net = ["--net"] if network == "none" else []
     if is_root():
-        return [unshare, "--pid", "--fork", "--kill-child", *net, "--setuid", str(uid), "--setgid", str(gid), "--"]
+        return [unshare, "--pid", "--fork", "--kill-child", *net, "--"]
     if user_namespaces():
         return [unshare, "--user", "--map-current-user", "--pid", "--fork", "--kill-child", *net, "--"]
     return None
 
 
-# -- limits ---------------------------------------------------------------------------------------
+# -- what the script's bash runs before the script ------------------------------------------------
 
 
-def _cpu_seconds(request: Request) -> int:
-    limit = request.settings.limits.cpu_time
-    return max(1, int(limit if limit is not None else request.timeout + 0.999))
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
 
 
-def apply_limits(request: Request, env: dict[str, str]) -> list[str]:
-    """Limits for the script. Bash applies them itself before the first line of the script runs
-    (``BASH_ENV``, no extra exec); other interpreters are wrapped in ``prlimit``."""
+def preamble(request: Request, env: Mapping[str, str]) -> bytes:
+    """Bash source that sets the script's environment (``env``) and limits, then forgets itself."""
     limits = request.settings.limits
-    cpu = _cpu_seconds(request)
+    cpu = max(1, int(limits.cpu_time if limits.cpu_time is not None else request.timeout + 0.999))
+    lines = ["exec 3<&-", "unset BASH_ENV", f"cd -- {_quote(request.inside)} || exit 126"]
+    # Every variable the helpers had is replaced or removed: only the script's own remain.
+    lines.append("unset PATH")
+    for name, value in env.items():
+        if IDENTIFIER.match(name) and name != "BASH_ENV":
+            lines.append(f"export {name}={_quote(value)}")
+    ulimit = f"ulimit -f {max(limits.file_size // 1024, 1)} -t {cpu} -n {limits.open_files}"
+    if not request.cgroup:  # whole-run limits are the control group's where there is one
+        ulimit += f" -v {limits.memory // 1024} -u {limits.processes}"
+    lines.append(ulimit + " || exit 126")
+    return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
+
+
+def script_command(request: Request) -> list[str]:
+    """What the unprivileged side runs: bash with the script, or bash exec'ing sh or python3 (so
+    that the same bash applies the environment and limits first)."""
+    bash = request.command[0] if request.shell == "bash" else _bash()
     if request.shell == "bash":
-        path = os.path.join(request.workdir, LIMITS_FILE)
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(
-                f"ulimit -v {limits.memory // 1024} -f {max(limits.file_size // 1024, 1)} -t {cpu}"
-                f" -n {limits.open_files} -u {limits.processes} || exit 126\nunset BASH_ENV\n"
-            )
-        env["BASH_ENV"] = path
-        return []
-    prlimit = tool("prlimit")
-    if prlimit is None:
-        raise SandboxError("resource limits for sh and python scripts need prlimit (Debian package util-linux)")
-    return [
-        prlimit,
-        f"--as={limits.memory}:{limits.memory}",
-        f"--fsize={limits.file_size}:{limits.file_size}",
-        f"--cpu={cpu}:{cpu}",
-        f"--nofile={limits.open_files}:{limits.open_files}",
-        f"--nproc={limits.processes}:{limits.processes}",
-        "--",
-    ]
+        return list(request.command)
+    return [bash, "-c", 'exec "$@"', "customsrc", *request.command]
+
+
+def _bash() -> str:
+    found = tool("bash")
+    if found is None:
+        raise SandboxError("the sandbox starts scripts with bash, which is missing: apt-get install bash")
+    return found
 
 
 # -- the levels -----------------------------------------------------------------------------------
@@ -233,99 +294,142 @@ class OffLevel:
             return "--network none needs --sandbox basic or strict"
         return None
 
+    def degraded(self) -> list[str]:
+        if pid_namespace_prefix("host") is None:
+            return ["no PID namespace here (unshare, user namespaces): a process that calls setsid may outlive its run"]
+        return []
+
+    def inside(self, workdir: str) -> str:
+        return workdir
+
     def prepare(self, request: Request) -> Launch:
         env = {**request.caller_env, **request.env}
-        return Launch(argv=list(request.command), env=env, cwd=request.workdir)
+        prefix = pid_namespace_prefix("host") or []
+        return Launch([*prefix, *request.command], env, request.workdir, names=tuple(sorted(env)))
 
 
-class BasicLevel:
-    """Explicit environment, resource limits, own PID namespace, unprivileged uid when root."""
+class ConfinedLevel:
+    """``basic`` and ``strict``: bubblewrap where it works, else ``unshare`` (fewer guarantees)."""
 
-    name = "basic"
-
-    def unavailable(self, network: str) -> str | None:
-        settings = Settings()
-        if pid_namespace_prefix(network, settings.uid, settings.gid) is None:
-            if network == "none":
-                return "--network none needs unshare (util-linux) and root or user namespaces"
-            return (
-                "no PID namespace here (needs unshare from util-linux, and root or unprivileged user "
-                "namespaces): runs still work, but a process that calls setsid may outlive its run"
-            )
-        return None
-
-    def prepare(self, request: Request) -> Launch:
-        settings = request.settings
-        env = {**base_environment(request.caller_env, settings.pass_env), **request.env}
-        prefix = pid_namespace_prefix(settings.network, settings.uid, settings.gid)
-        if prefix is None and settings.network == "none":
-            raise SandboxError(self.unavailable("none") or "no network namespace")
-        owner = None
-        if is_root():
-            owner = (settings.uid, settings.gid)
-            env["HOME"] = request.workdir  # root's home is not the script's
-        wrapper = apply_limits(request, env)
-        return Launch(argv=[*(prefix or []), *wrapper, *request.command], env=env, cwd=request.workdir, owner=owner)
-
-
-STRICT_HIDDEN = ("/tmp", "/var/tmp", "/home", "/root", "/run", "/mnt", "/media", "/srv")
-
-
-class StrictLevel:
-    """``basic`` plus a bubblewrap filesystem view and no capabilities."""
-
-    name = "strict"
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.strict = name == "strict"
 
     def unavailable(self, network: str) -> str | None:
-        if tool("bwrap") is None:
-            return "--sandbox strict needs bubblewrap: apt-get install bubblewrap"
-        if not user_namespaces():
-            return "--sandbox strict needs unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
+        if bubblewrap() is not None:
+            return None
+        if self.strict:
+            if tool("bwrap") is None:
+                return "--sandbox strict needs bubblewrap: apt-get install bubblewrap"
+            return "--sandbox strict needs bubblewrap and user namespaces (sysctl kernel.unprivileged_userns_clone=1)"
+        if network == "none" and _fallback_prefix("none", None) is None:
+            return "--network none needs bubblewrap or unshare (util-linux), and root or user namespaces"
         return None
 
+    def degraded(self) -> list[str]:
+        lost = []
+        if bubblewrap() is None and not self.strict:
+            why = "bubblewrap missing (apt-get install bubblewrap)" if tool("bwrap") is None else "bubblewrap unusable"
+            lost.append(f"{why}: /tmp, /var/tmp and /dev/shm are shared and home folders visible")
+            if _fallback_prefix("host", None) is None:
+                lost.append("no PID namespace here (unshare, user namespaces): a process may outlive its run")
+        reason = cgroups()
+        if reason:
+            lost.append(reason)
+        return lost
+
+    def inside(self, workdir: str) -> str:
+        if bubblewrap() is None:
+            return workdir
+        return "/tmp/" + os.path.basename(os.path.dirname(workdir))
+
     def prepare(self, request: Request) -> Launch:
-        settings = request.settings
-        problem = self.unavailable(settings.network)
+        problem = self.unavailable(request.settings.network)
         if problem:
             raise SandboxError(problem)
-        bwrap = tool("bwrap")
-        assert bwrap is not None
-        env = {**base_environment(request.caller_env, settings.pass_env), **request.env}
-        env["HOME"] = request.workdir
-        wrapper = apply_limits(request, env)
-        argv = [
-            bwrap,
-            "--unshare-user",
-            "--unshare-pid",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            *(["--unshare-net"] if settings.network == "none" else []),
-            "--die-with-parent",
-            "--new-session",
-            "--cap-drop",
-            "ALL",
-            "--ro-bind",
-            "/",
-            "/",
-            "--dev",
-            "/dev",
-            "--proc",
-            "/proc",
-        ]
-        for hidden in STRICT_HIDDEN:
-            if os.path.isdir(hidden):
-                argv += ["--tmpfs", hidden]
-        argv += ["--bind", request.workdir, request.workdir, "--chdir", request.workdir, "--"]
-        # bubblewrap runs unprivileged: as root it would keep the power to read /etc/shadow or
-        # remount / read-write from inside, so root drops to the sandbox uid before exec.
-        user = settings.uid if is_root() else None
-        group = settings.gid if is_root() else None
-        owner = (settings.uid, settings.gid) if is_root() else None
-        return Launch([*argv, *wrapper, *request.command], env, request.workdir, user, group, owner)
+        tail = script_command(request)
+        env = {**base_environment(request.caller_env, request.settings.pass_env), **request.env}
+        env["HOME"] = request.inside
+        code = preamble(request, env)
+        names = tuple(sorted(n for n in env if IDENTIFIER.match(n)))
+        bwrap = bubblewrap()
+        if bwrap is None:
+            prefix = _fallback_prefix(request.settings.network, request.uid)
+            return Launch([*(prefix or []), *tail], dict(HELPER_ENV), request.workdir, code, names=names)
+        argv = [bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
+        if request.cgroup:
+            argv += ["--info-fd", "4", "--block-fd", "5"]
+        argv.append("--")
+        if request.uid is not None:  # bubblewrap ran as root: drop to the run's uid, then the script
+            unshare = tool("unshare")
+            if unshare is None:
+                raise SandboxError("the sandbox needs unshare (util-linux) to drop root: apt-get install util-linux")
+            argv += [unshare, "--setuid", str(request.uid), "--setgid", str(request.uid), "--"]
+        return Launch([*argv, *tail], dict(HELPER_ENV), "/", code, sync=request.cgroup, names=names)
+
+    def _namespaces(self, request: Request) -> list[str]:
+        args = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        if request.settings.network == "none":
+            args.append("--unshare-net")
+        if not is_root():
+            args.insert(0, "--unshare-user")
+            args += ["--cap-drop", "ALL"]
+        return [*args, "--die-with-parent", "--new-session"]
+
+    def _filesystem(self, request: Request) -> list[str]:
+        settings = request.settings
+        if self.strict:
+            args = ["--ro-bind", "/", "/", "--dev", "/dev"]
+        else:
+            args = ["--dev-bind", "/", "/"]
+        args += ["--proc", "/proc"]
+        size = str(max(settings.limits.disk, 1 << 20))
+        for folder in PRIVATE_TEMP:
+            if os.path.isdir(folder) and not os.path.islink(folder):
+                args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
+        for folder in hidden_folders(request.caller_env, settings, self.strict):
+            args += ["--tmpfs", folder]
+        for folder in settings.allow_read:
+            if os.path.isdir(folder):
+                args += ["--ro-bind", folder, folder]
+        return [*args, "--bind", request.workdir, request.inside]
 
 
-LEVELS: dict[str, SandboxLevel] = {"off": OffLevel(), "basic": BasicLevel(), "strict": StrictLevel()}
+def hidden_folders(caller_env: Mapping[str, str], settings: Settings, strict: bool) -> list[str]:
+    """Folders a confined script must not see: home folders, the caller's home and working
+    directory (the project), the folders of the source, plus fixed ones under ``strict``."""
+    wanted = [*HOME_HIDDEN, *(STRICT_HIDDEN if strict else ())]
+    home = caller_env.get("HOME") or os.path.expanduser("~")
+    wanted += [home, os.getcwd(), *settings.private]
+    found: list[str] = []
+    for folder in wanted:
+        path = os.path.realpath(folder) if folder else ""
+        if not path or path == "/" or not os.path.isdir(path):
+            continue
+        if any(path == s or path.startswith(s + "/") or s.startswith(path + "/") for s in SYSTEM):
+            continue
+        if any(path == p or path.startswith(p.rstrip("/") + "/") for p in (*PRIVATE_TEMP, *found)):
+            continue  # already hidden
+        found = [f for f in found if not f.startswith(path + "/")] + [path]
+    return sorted(found, key=lambda p: p.count("/"))
+
+
+def _fallback_prefix(network: str, uid: int | None) -> list[str] | None:
+    """Without bubblewrap: own PID namespace and /proc through unshare, as the run's uid when root."""
+    unshare = tool("unshare")
+    if unshare is None:
+        return None
+    net = ["--net"] if network == "none" else []
+    common = ["--ipc", "--pid", "--fork", "--kill-child", "--mount-proc", *net]
+    if is_root():
+        drop = ["--setuid", str(uid), "--setgid", str(uid)] if uid is not None else []
+        return [unshare, *common, *drop, "--"]
+    if user_namespaces():
+        return [unshare, "--user", "--map-current-user", *common, "--"]
+    return None
+
+
+LEVELS: dict[str, SandboxLevel] = {"off": OffLevel(), "basic": ConfinedLevel("basic"), "strict": ConfinedLevel("strict")}
 
 
 def level(name: str) -> SandboxLevel:
@@ -333,3 +437,13 @@ def level(name: str) -> SandboxLevel:
         return LEVELS[name]
     except KeyError:
         raise SandboxError(f"unknown sandbox level {name!r}; use {', '.join(LEVELS)}") from None
+
+
+_warned: set[str] = set()
+
+
+def first_warnings(messages: list[str]) -> list[str]:
+    """The messages not yet given by this process (each lost guarantee is said once)."""
+    fresh = [m for m in messages if m not in _warned]
+    _warned.update(fresh)
+    return fresh

@@ -10,10 +10,12 @@ Accepted shapes (detected by their root key):
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import sys
+from collections.abc import Sequence
 
-from . import sourcecache
 from .errors import SourceError
 from .schemacheck import source_errors
 
@@ -156,20 +158,16 @@ def _entries(document: dict[str, Any], shape: str) -> list[Entry]:
 
 
 def load_source(
-    path: str, *, source_id: str | None = None, text: str | None = None, cache_dir: str | None = None
+    path: str, *, source_id: str | None = None, text: str | None = None, allow_read: Sequence[str] = ()
 ) -> Source:
     """Load, validate and return the one custom source in ``path`` (or ``source_id``).
 
-    With ``cache_dir``, a file whose exact text was validated before is not parsed again
-    (see ``sourcecache``)."""
+    Files the source names (``scriptFile``, includes, ``payloadSchema``) must lie in the source
+    file's folder (the working directory for ``-``), the gallery's ``scripts/`` or an
+    ``allow_read`` folder: never reached through ``..``, an absolute path or a symlink out of them."""
     label = "<stdin>" if path == "-" else path
     if text is None:
         text = read_text(path)
-    document = sourcecache.get(cache_dir, text) if cache_dir else None
-    if document is not None:
-        shape = detect_shape(document)
-        entry = _pick(_entries(document, shape), source_id, label)
-        return _build(entry, document, shape, None if path == "-" else path)
     document = read_document(path, text)
     if not isinstance(document, dict):
         raise SourceError(
@@ -180,11 +178,9 @@ def load_source(
     problem = source_errors(document, shape)
     if problem:
         raise SourceError(f"{label}: invalid {_SHAPE_NAMES[shape]}{problem}")
-    if cache_dir:
-        sourcecache.put(cache_dir, text, document)
     entries = _entries(document, shape)
     entry = _pick(entries, source_id, label)
-    return _build(entry, document, shape, None if path == "-" else path)
+    return _build(entry, document, shape, None if path == "-" else path, tuple(allow_read))
 
 
 _SHAPE_NAMES = {
@@ -225,7 +221,44 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None) -> Source:
+def _readable_roots(file: str | None, allow_read: tuple[str, ...]) -> tuple[str, ...]:
+    from .resources import data_dir
+
+    roots = [os.path.dirname(os.path.abspath(file)) if file else os.getcwd(), *allow_read]
+    with contextlib.suppress(FileNotFoundError):
+        roots.append(data_dir("scripts"))
+    return tuple(os.path.realpath(r) for r in roots)
+
+
+def confined_path(name: str, folder: str, roots: tuple[str, ...], what: str, where: str) -> str:
+    """``name`` (relative to ``folder``) resolved, all links followed, when it lies inside one of
+    ``roots``; else a SourceError naming ``--allow-read``."""
+    target = os.path.realpath(os.path.join(folder, name))
+    if not any(target == root or target.startswith(root.rstrip("/") + "/") for root in roots):
+        raise SourceError(
+            f"{where}: {what} {name!r} lies outside the source's folder; files a source names must be "
+            "inside it (or the gallery's scripts/): allow another folder with --allow-read DIR"
+        )
+    return target
+
+
+def _read_confined(path: str, what: str, name: str, where: str) -> str:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except OSError as exc:
+        raise SourceError(f"{where}: {what} {name!r}: cannot read: {exc.strerror}") from None
+    with open(fd, encoding="utf-8") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SourceError(f"{where}: {what} {name!r}: not a regular file")
+        try:
+            return handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(f"{where}: {what} {name!r}: cannot read: {exc}") from None
+
+
+def _build(
+    entry: Entry, document: dict[str, Any], shape: str, file: str | None, allow_read: tuple[str, ...] = ()
+) -> Source:
     spec = entry.body["spec"]
     settings: dict[str, Any] = document.get("customsrc") or {} if shape == "native" else {}
     where = f"{file or '<stdin>'}"
@@ -236,14 +269,11 @@ def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None)
         if script.strip():
             raise SourceError(f"{where}: both an inline script and customsrc.scriptFile; keep one")
         base = os.path.dirname(file) if file else os.getcwd()
-        script_path = os.path.join(base, os.path.expanduser(settings["scriptFile"]))
-        try:
-            with open(script_path, encoding="utf-8") as handle:
-                script = expand_includes(handle.read(), os.path.dirname(script_path), where)
-        except OSError as exc:
-            raise SourceError(
-                f"{where}: customsrc.scriptFile {settings['scriptFile']!r}: cannot read: {exc.strerror}"
-            ) from None
+        roots = _readable_roots(file, allow_read)
+        name = str(settings["scriptFile"])
+        script_path = confined_path(name, base, roots, "customsrc.scriptFile", where)
+        text = _read_confined(script_path, "customsrc.scriptFile", name, where)
+        script = expand_includes(text, os.path.dirname(script_path), where, roots=roots)
     declared = script_spec.get("shell", "Bash")
     shell = settings.get("shell") or SHELLS.get(declared, "bash")
     if script.strip():
@@ -281,7 +311,7 @@ def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None)
             if value is not None:
                 template_vars[var["name"]] = value
     _check_paths(fetch, where)
-    payload_schema = _payload_schema(settings.get("payloadSchema"), file, where)
+    payload_schema = _payload_schema(settings.get("payloadSchema"), file, where, _readable_roots(file, allow_read))
     selectors = spec.get("delegateSelectors") or []
     return Source(
         identifier=entry.identifier,
@@ -304,7 +334,7 @@ def _build(entry: Entry, document: dict[str, Any], shape: str, file: str | None)
     )
 
 
-def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] | None:
+def _payload_schema(value: Any, file: str | None, where: str, roots: tuple[str, ...]) -> dict[str, Any] | None:
     if value is None:
         return None
     if isinstance(value, dict):
@@ -312,12 +342,9 @@ def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] 
     import json
 
     base = os.path.dirname(file) if file else os.getcwd()
-    path = os.path.join(base, os.path.expanduser(value))
+    path = confined_path(str(value), base, roots, "customsrc.payloadSchema", where)
     try:
-        with open(path, encoding="utf-8") as handle:
-            schema = json.load(handle)
-    except OSError as exc:
-        raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: cannot read: {exc.strerror}") from None
+        schema = json.loads(_read_confined(path, "customsrc.payloadSchema", str(value), where))
     except ValueError as exc:
         raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: not JSON: {exc}") from None
     if not isinstance(schema, dict):
@@ -328,10 +355,14 @@ def _payload_schema(value: Any, file: str | None, where: str) -> dict[str, Any] 
 INCLUDE = "# customsrc:include "
 
 
-def expand_includes(text: str, folder: str, where: str, seen: tuple[str, ...] = ()) -> str:
+def expand_includes(
+    text: str, folder: str, where: str, seen: tuple[str, ...] = (), *, roots: tuple[str, ...] | None = None
+) -> str:
     """Replace each ``# customsrc:include FILE`` line of a script file with FILE (relative to the
-    script), so one copy of shared code serves every gallery script while each script still
-    reaches Harness whole."""
+    script, inside the same folders a scriptFile may be in), so one copy of shared code serves
+    every gallery script while each script still reaches Harness whole."""
+    if roots is None:
+        roots = (os.path.realpath(folder),)
     if INCLUDE not in text:
         return text
     lines = []
@@ -340,15 +371,11 @@ def expand_includes(text: str, folder: str, where: str, seen: tuple[str, ...] = 
             lines.append(line)
             continue
         name = line[len(INCLUDE) :].strip()
-        path = os.path.normpath(os.path.join(folder, name))
+        path = confined_path(name, folder, roots, "include", where)
         if path in seen:
             raise SourceError(f"{where}: {name} includes itself")
-        try:
-            with open(path, encoding="utf-8") as handle:
-                included = handle.read()
-        except OSError as exc:
-            raise SourceError(f"{where}: include {name!r}: cannot read: {exc.strerror}") from None
-        included = expand_includes(included, os.path.dirname(path), where, (*seen, path))
+        included = _read_confined(path, "include", name, where)
+        included = expand_includes(included, os.path.dirname(path), where, (*seen, path), roots=roots)
         lines.append(included if included.endswith("\n") else included + "\n")
     return "".join(lines)
 

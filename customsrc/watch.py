@@ -13,6 +13,7 @@ A failed or partial fetch never erases known versions: they are only ever added 
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -28,17 +29,49 @@ if TYPE_CHECKING:
 FORMAT = 1
 
 
+def check_folder(folder: str, what: str) -> None:
+    """Refuse a folder where another user could swap or plant files beside ours: it must belong to
+    us or root and be writable by no one else, unless it is sticky (as /tmp is), where others
+    cannot rename or remove our files."""
+    import stat
+
+    try:
+        info = os.stat(folder)
+    except OSError as exc:
+        raise UsageError(f"{what}: folder {folder}: {exc.strerror}") from None
+    if info.st_uid not in (0, os.geteuid()):
+        raise UsageError(f"{what}: folder {folder} belongs to another user; keep the state in a folder of yours")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+        raise UsageError(
+            f"{what}: folder {folder} is writable by other users (and not sticky), who could swap the state "
+            "file: use a folder only you can write"
+        )
+
+
 class StateStore:
-    """The watch state on disk, always replaced atomically."""
+    """The watch state on disk, always replaced atomically: a new file made with
+    ``O_CREAT|O_EXCL|O_NOFOLLOW`` under a random name (so nothing planted at that name is ever
+    written through), fsync, rename, fsync of the folder. The state file is never read or written
+    through a symlink."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.state: dict[str, Any] = {"format": FORMAT, "sources": {}, "outbox": []}
+        check_folder(os.path.dirname(os.path.abspath(path)), f"--state {path}")
         try:
-            with open(path, encoding="utf-8") as handle:
-                loaded = json.load(handle)
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
         except FileNotFoundError:
             return
+        except OSError as exc:
+            why = "it is a symlink; name the real file" if os.path.islink(path) else exc.strerror
+            raise UsageError(f"--state {path}: cannot read it ({why})") from None
+        try:
+            with open(fd, encoding="utf-8") as handle:
+                import stat
+
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise UsageError(f"--state {path}: not a regular file")
+                loaded = json.load(handle)
         except (OSError, ValueError) as exc:
             raise UsageError(f"--state {path}: cannot read it ({exc}); move it away to start afresh") from None
         if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
@@ -47,12 +80,24 @@ class StateStore:
 
     def save(self) -> None:
         folder = os.path.dirname(os.path.abspath(self.path))
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(self.state, handle, ensure_ascii=False, indent=1)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        while True:
+            tmp = f"{self.path}.{os.urandom(6).hex()}.tmp"
+            try:
+                fd = os.open(tmp, flags, 0o600)
+                break
+            except FileExistsError:
+                continue
+        try:
+            with open(fd, "w", encoding="utf-8") as handle:
+                json.dump(self.state, handle, ensure_ascii=False, indent=1)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)

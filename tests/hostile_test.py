@@ -46,7 +46,7 @@ sleep 0.2
 """
 
 
-@pytest.mark.parametrize("level", CONFINED)
+@pytest.mark.parametrize("level", ["off", *CONFINED])
 def test_setsid_and_double_fork_escapees_die_with_the_run(cli: CLI, level: str) -> None:
     tag = marker()
     code, doc, err = run(cli, ESCAPE.format(tag=tag) + RESULT, "--sandbox", level, version_path="version")
@@ -54,13 +54,15 @@ def test_setsid_and_double_fork_escapees_die_with_the_run(cli: CLI, level: str) 
     assert processes_with(tag) == []
 
 
-def test_control_setsid_escapes_without_the_sandbox(cli: CLI) -> None:
+def test_control_setsid_escapes_a_plain_bash(tmp_path: Path) -> None:
+    """The same script run as a delegate runs it (a plain bash child) leaves its escapees behind:
+    what every level, off included, prevents."""
     tag = marker()
-    code, _, _ = run(cli, ESCAPE.format(tag=tag) + RESULT, "--sandbox", "off", version_path="version")
+    env = {**os.environ, "HARNESS_ARTIFACT_RESULT_PATH": str(tmp_path / "out")}
+    subprocess.run(["bash", "-c", ESCAPE.format(tag=tag)], env=env, cwd=tmp_path, timeout=30, check=True)
     survivors = processes_with(tag)
     kill_all(survivors)
-    assert code == 0
-    assert len(survivors) >= 2  # what basic and strict prevent
+    assert len(survivors) >= 2
 
 
 @pytest.mark.parametrize("level", CONFINED)
@@ -118,7 +120,9 @@ def test_memory_hog_is_stopped(cli: CLI, level: str) -> None:
         cli, script, "--sandbox", level, "--memory", "256M", customsrc={"shell": "python"}, version_path="v"
     )
     assert code == 3
-    assert "MemoryError" in err
+    # Whole-run limit (a cgroup, as root): the kernel kills the hog and the error says why;
+    # without cgroups the address-space rlimit makes the allocation fail.
+    assert "the run reached its memory limit" in err or "MemoryError" in err, err
     assert doc["error"]["kind"] == "script_failed"
 
 

@@ -40,7 +40,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", dest="source_id", metavar="ID", help="the source to run in a file with several")
     parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="set or override a declared input")
     parser.add_argument(
-        "--secret", action="append", metavar="NAME=VALUE", help='a secret for <+secrets.getValue("NAME")>'
+        "--secret",
+        action="append",
+        metavar="NAME[=VALUE]",
+        help='a secret for <+secrets.getValue("NAME")>; NAME alone reads the value from standard input or a '
+        "prompt (a value on the command line is visible to other processes: prefer this, --secrets-file or "
+        "CUSTOMSRC_SECRET_NAME)",
     )
     parser.add_argument("--secrets-file", metavar="FILE", help="NAME=VALUE lines of secrets")
     parser.add_argument(
@@ -61,7 +66,15 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-result-size", metavar="SIZE", help="largest result file read (default 512M)")
     sandbox = parser.add_argument_group("sandbox (see README: Sandbox)")
     sandbox.add_argument(
-        "--sandbox", choices=("off", "basic", "strict"), default="basic", help="isolation level (basic)"
+        "--sandbox",
+        choices=("off", "basic", "strict"),
+        help="isolation level (basic; named, a guarantee this machine cannot give is an error, not a warning)",
+    )
+    sandbox.add_argument(
+        "--allow-read",
+        action="append",
+        metavar="DIR",
+        help="a folder the script may read (read-only) and the source may name files in",
     )
     sandbox.add_argument(
         "--network", choices=("host", "none"), default="host", help="none: no network, loopback included"
@@ -69,11 +82,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     sandbox.add_argument(
         "--pass-env", action="append", metavar="NAME", help="let the script see this variable of yours"
     )
-    sandbox.add_argument("--memory", metavar="SIZE", help="address-space limit (2G)")
+    sandbox.add_argument("--memory", metavar="SIZE", help="memory for the whole run (2G)")
+    sandbox.add_argument("--disk", metavar="SIZE", help="size of each private temp folder, /tmp included (1G)")
     sandbox.add_argument("--cpu-time", metavar="DURATION", help="CPU-time limit (default: the timeout)")
     sandbox.add_argument("--max-file-size", metavar="SIZE", help="largest file the script may write (1G)")
     sandbox.add_argument("--max-open-files", type=int, metavar="N", help="open files (1024)")
-    sandbox.add_argument("--max-processes", type=int, metavar="N", help="processes of the sandbox user (512)")
+    sandbox.add_argument("--max-processes", type=int, metavar="N", help="processes of the whole run (512)")
     sandbox.add_argument("--max-output", metavar="SIZE", help="script output shown live (1M); the rest is counted")
     parser.add_argument("-q", "--quiet", action="store_true", help="do not stream the script's output")
     parser.add_argument(
@@ -88,7 +102,8 @@ def collect_limits(args: argparse.Namespace) -> Limits:
 
     limits = Limits()
     changes: dict[str, int] = {}
-    for flag, field in (("memory", "memory"), ("max_file_size", "file_size"), ("max_output", "output")):
+    sizes = (("memory", "memory"), ("max_file_size", "file_size"), ("max_output", "output"), ("disk", "disk"))
+    for flag, field in sizes:
         value = getattr(args, flag)
         if value is not None:
             try:
@@ -116,8 +131,32 @@ def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
     secrets = secrets_from_environ(os.environ)
     if args.secrets_file:
         secrets.update(read_secrets_file(args.secrets_file))
-    secrets.update(pairs(args.secret, "--secret"))
+    named = [item for item in args.secret or () if "=" not in item]
+    secrets.update(pairs([item for item in args.secret or () if "=" in item], "--secret"))
+    secrets.update(read_secret_values(named, stdin_taken=getattr(args, "source", None) in ("-", ["-"])))
     return secrets
+
+
+def read_secret_values(names: list[str], *, stdin_taken: bool = False) -> dict[str, str]:
+    """Values for ``--secret NAME``: one line each from standard input, or a prompt on a terminal,
+    so the value never sits in customsrc's command line where any process could read it."""
+    if not names:
+        return {}
+    out: dict[str, str] = {}
+    if sys.stdin.isatty():
+        import getpass
+
+        for name in names:
+            out[name.strip()] = getpass.getpass(f"secret {name.strip()}: ")
+        return out
+    if stdin_taken:
+        raise UsageError("--secret NAME reads standard input, which holds the source here; use --secrets-file")
+    for name in names:
+        line = sys.stdin.readline()
+        if not line:
+            raise UsageError(f"--secret {name.strip()}: no value on standard input (one line per --secret NAME)")
+        out[name.strip()] = line.rstrip("\r\n")
+    return out
 
 
 def prepare_process() -> None:
@@ -150,6 +189,7 @@ def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
         "timeout": args.timeout,
         "max_result_size": max_size,
         "sandbox": args.sandbox,
+        "allow_read": tuple(args.allow_read or ()),
         "network": args.network,
         "pass_env": tuple(args.pass_env or ()),
         "limits": collect_limits(args),
@@ -180,7 +220,6 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
 def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
     from .. import output
     from ..api import fetch
-    from ..sourcecache import default_dir
     from ..spec import load_source
 
     masker = Masker(())
@@ -193,8 +232,8 @@ def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
         masker = Masker(secrets.values())
         args.masker = masker
         options = fetch_options(args)
-        cache = None if text is not None else default_dir(os.environ)
-        source = load_source(args.source, source_id=args.source_id, text=text, cache_dir=cache)
+        allowed = tuple(os.path.realpath(d) for d in args.allow_read or ())
+        source = load_source(args.source, source_id=args.source_id, text=text, allow_read=allowed)
         inputs = pairs(args.input, "--input")
         masker = Masker([*secrets.values(), *secret_input_values(source, inputs)])
         args.masker = masker

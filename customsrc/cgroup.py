@@ -1,0 +1,207 @@
+"""Whole-run limits: one control group per run, so memory and processes are counted for the run
+as a whole (every process it starts), not per process as rlimits are.
+
+cgroup v2 (``memory.max``, ``pids.max``) where the unified hierarchy lets us make child groups,
+else cgroup v1 (the ``memory`` and ``pids`` hierarchies, nested under customsrc's own groups so a
+host's limit on customsrc still covers its scripts). Only root can create and fill groups here;
+without them the sandbox falls back to rlimits and says so (``available()`` gives the reason).
+
+A run's group is ``<base>/run-<random>``; ``place(pid)`` moves a process in before it runs the
+script, ``kill()`` ends every process in it, ``close()`` removes it. Stale empty run groups (from
+a customsrc killed with SIGKILL) are removed when the next group is made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+
+ROOT = "/sys/fs/cgroup"
+NAME = "customsrc"
+
+_probe: dict[str, object] = {}
+
+
+def _read(path: str) -> str:
+    with open(path, encoding="ascii") as handle:
+        return handle.read()
+
+
+def _write(path: str, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.write(fd, value.encode("ascii"))
+    finally:
+        os.close(fd)
+
+
+def _own_paths() -> dict[str, str]:
+    """controller (or '' for v2) -> this process's group path."""
+    found: dict[str, str] = {}
+    for line in _read("/proc/self/cgroup").splitlines():
+        _, controllers, path = line.split(":", 2)
+        for name in controllers.split(",") if controllers else [""]:
+            found[name] = path
+    return found
+
+
+def _v2_base() -> str:
+    """A group under which run groups with memory and pids control can be made (cgroup v2)."""
+    controllers = _read(os.path.join(ROOT, "cgroup.controllers")).split()
+    if not {"memory", "pids"} <= set(controllers):
+        raise OSError("cgroup v2 lacks the memory or pids controller")
+    own = _own_paths().get("", "/")
+    parent = os.path.join(ROOT, own.lstrip("/"))
+    if own != "/" and _read(os.path.join(parent, "cgroup.procs")).strip():
+        # cgroup v2 forbids child groups with controllers beside processes (the no-internal-process
+        # rule): make ours beside our own group, under its parent, when that parent is ours to use.
+        parent = os.path.dirname(parent)
+    subtree = set(_read(os.path.join(parent, "cgroup.subtree_control")).split())
+    if not {"memory", "pids"} <= subtree:
+        _write(os.path.join(parent, "cgroup.subtree_control"), "+memory +pids")
+    base = os.path.join(parent, NAME)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(base, 0o755)
+    _write(os.path.join(base, "cgroup.subtree_control"), "+memory +pids")
+    return base
+
+
+def _v1_bases() -> list[str]:
+    own = _own_paths()
+    bases = []
+    for controller in ("memory", "pids"):
+        mount = os.path.join(ROOT, controller)
+        if controller not in own or not os.path.isfile(os.path.join(mount, "cgroup.procs")):
+            raise OSError(f"no cgroup v1 {controller} hierarchy at {mount}")
+        base = os.path.join(mount, own[controller].lstrip("/"), NAME)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(base, 0o755)
+        bases.append(base)
+    return bases
+
+
+def available() -> tuple[str, list[str]] | str:
+    """('v2'|'v1', base directories) where whole-run groups work here, else the reason they do not."""
+    if "result" not in _probe:
+        result: tuple[str, list[str]] | str
+        if os.geteuid() != 0:
+            result = "whole-run limits need root (cgroups); rlimits apply per process instead"
+        else:
+            try:
+                if os.path.isfile(os.path.join(ROOT, "cgroup.controllers")):
+                    result = ("v2", [_v2_base()])
+                else:
+                    result = ("v1", _v1_bases())
+            except (OSError, ValueError) as exc:
+                result = f"no usable cgroup here ({exc}); rlimits apply per process instead"
+        _probe["result"] = result
+    found = _probe["result"]
+    assert isinstance(found, (tuple, str))
+    return found  # type: ignore[return-value]
+
+
+class RunGroup:
+    """The control group(s) of one run."""
+
+    def __init__(self, memory: int, processes: int) -> None:
+        found = available()
+        if isinstance(found, str):
+            raise OSError(found)
+        self.version, bases = found
+        name = f"run-{os.getpid()}-{os.urandom(6).hex()}"
+        self.paths: list[str] = []
+        try:
+            for base in bases:
+                if not _probe.get("swept:" + base):
+                    _probe["swept:" + base] = True
+                    _sweep(base)
+                path = os.path.join(base, name)
+                os.mkdir(path, 0o755)
+                self.paths.append(path)
+                self._limit(path, memory, processes)
+        except OSError:
+            self.close()
+            raise
+
+    def _limit(self, path: str, memory: int, processes: int) -> None:
+        files = set(os.listdir(path))
+        if self.version == "v2":
+            _write(os.path.join(path, "memory.max"), str(memory))
+            if "memory.swap.max" in files:
+                _write(os.path.join(path, "memory.swap.max"), "0")
+            _write(os.path.join(path, "pids.max"), str(processes))
+        elif "memory.limit_in_bytes" in files:
+            _write(os.path.join(path, "memory.limit_in_bytes"), str(memory))
+            if "memory.memsw.limit_in_bytes" in files:  # no swapping past the limit either
+                with contextlib.suppress(OSError):
+                    _write(os.path.join(path, "memory.memsw.limit_in_bytes"), str(memory))
+        else:
+            _write(os.path.join(path, "pids.max"), str(processes))
+
+    def place(self, pid: int) -> None:
+        for path in self.paths:
+            _write(os.path.join(path, "cgroup.procs"), str(pid))
+
+    def pids(self) -> list[int]:
+        found: set[int] = set()
+        for path in self.paths:
+            with contextlib.suppress(OSError):
+                found.update(int(p) for p in _read(os.path.join(path, "cgroup.procs")).split())
+        return sorted(found)
+
+    def kill(self) -> None:
+        """SIGKILL every process in the group, until none is left (bounded)."""
+        if self.version == "v2" and self.paths and os.path.exists(os.path.join(self.paths[0], "cgroup.kill")):
+            with contextlib.suppress(OSError):
+                _write(os.path.join(self.paths[0], "cgroup.kill"), "1")
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            pids = self.pids()
+            if not pids:
+                return
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.005)
+
+    def out_of_memory(self) -> bool:
+        """Did the kernel kill a process of this run for reaching its memory limit?"""
+        for path in self.paths:
+            for name in ("memory.events", "memory.oom_control"):
+                with contextlib.suppress(OSError):
+                    for line in _read(os.path.join(path, name)).splitlines():
+                        key, _, value = line.partition(" ")
+                        if key == "oom_kill" and value.strip() not in ("", "0"):
+                            return True
+        return False
+
+    def close(self) -> None:
+        """Remove the group (its processes are gone: a group with none left can be removed)."""
+        for path in self.paths:
+            for _ in range(200):
+                try:
+                    os.rmdir(path)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # EBUSY while the last processes finish exiting
+                    time.sleep(0.002)
+        self.paths = []
+
+
+def _sweep(base: str) -> None:
+    """Remove run groups left by a customsrc process that was killed before it could (their
+    names carry the pid of the customsrc that made them; a group of a live one is never touched)."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            parts = entry.name.split("-")
+            if len(parts) != 3 or parts[0] != "run" or not parts[1].isdigit():
+                continue
+            if os.path.exists(f"/proc/{parts[1]}"):
+                continue
+            with contextlib.suppress(OSError):
+                for pid in _read(os.path.join(entry.path, "cgroup.procs")).split():
+                    os.kill(int(pid), signal.SIGKILL)
+                os.rmdir(entry.path)
