@@ -116,6 +116,7 @@ class Workdir:
         os.mkdir(self.path, 0o700)
         self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         os.chmod(outer, 0o711)  # whatever the umask
+        self.outer_ino = os.lstat(outer).st_ino
         if owner is not None:
             os.fchown(self.fd, owner, owner)
 
@@ -136,21 +137,26 @@ class Workdir:
         return f"/proc/self/fd/{self.fd}/{name}"
 
     def remove(self) -> None:
+        """Remove everything under the outer folder (whatever the script renamed or linked in
+        it), then the folder itself if its name still leads to it."""
         if self.fd < 0:
             return
         try:
+            outer = os.open(self.outer, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            outer = -1
+        try:
             clear_tree(self.fd)
-            # The work directory is removed by name only if the name still leads to it.
-            here = os.fstat(self.fd)
-            with contextlib.suppress(OSError):
-                there = os.lstat(self.path)
-                if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
-                    os.rmdir(self.path)
-            with contextlib.suppress(OSError):
-                os.rmdir(self.outer)
+            if outer >= 0 and os.fstat(outer).st_ino == self.outer_ino:
+                clear_tree(outer)
+                with contextlib.suppress(OSError):
+                    if os.lstat(self.outer).st_ino == self.outer_ino:
+                        os.rmdir(self.outer)
         finally:
             os.close(self.fd)
             self.fd = -1
+            if outer >= 0:
+                os.close(outer)
 
 
 FLATTEN_DEPTH = 32
@@ -266,9 +272,11 @@ def run_script(
     if problem:
         raise SandboxError(problem)
     lost = chosen.degraded()
-    if lost and settings.explicit and settings.level != "off":
+    # Whole-run limits falling back to per-process rlimits still limit: a warning, never a refusal.
+    serious = [m for m in lost if m != cgroups()]
+    if serious and settings.explicit and settings.level != "off":
         raise SandboxError(
-            f"--sandbox {settings.level} cannot give all its guarantees here: {lost[0]} "
+            f"--sandbox {settings.level} cannot give all its guarantees here: {serious[0]} "
             "(run customsrc doctor; leave --sandbox unset to run with a warning instead)"
         )
     caller_env = os.environ if environ is None else environ

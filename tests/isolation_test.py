@@ -1,0 +1,481 @@
+"""Sandbox II: the boundary as root, between concurrent runs, and for an ordinary user.
+
+Every attack runs for real at ``basic`` and ``strict`` and must fail; its control runs the same
+attack at ``--sandbox off`` (or as a delegate would) and must succeed, so a pass means the sandbox
+stopped it. Each case ends with a /proc scan for anything left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .helpers import CLI, ROOT, marker, processes_with, source_doc, write_yaml
+
+CONFINED = ["basic", "strict"]
+RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="this attack is on customsrc running as root")
+
+
+def run(cli: CLI, script: str, *args: str, env: dict[str, str] | None = None, **source: Any) -> tuple[int, Any, str]:
+    source.setdefault("array", "$")
+    source.setdefault("version_path", "version")
+    path = cli.source(script, name=source.pop("name", "source.yaml"), **source)
+    proc = cli.run("run", str(path), "--format", "json", *args, env=env)
+    return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def versions(doc: dict[str, Any]) -> list[str]:
+    return [a["version"] for a in doc.get("artifacts") or []]
+
+
+# -- 1. nothing the source controls reaches a privileged helper -----------------------------------
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_loader_variables_from_inputs_never_reach_a_root_helper(cli: CLI, tmp_path: Path, level: str) -> None:
+    """An input named LD_DEBUG_OUTPUT makes every dynamically linked process that sees it write a
+    trace file there. At basic and strict the helpers that run as root (bubblewrap, the uid drop)
+    must never see it; the script's own processes, in their private view, cannot write there."""
+    traces = tmp_path / "traces"
+    traces.mkdir(mode=0o777)
+    traces.chmod(0o777)
+    inputs = [
+        {"name": "LD_DEBUG", "type": "String", "value": "files"},
+        {"name": "LD_DEBUG_OUTPUT", "type": "String", "value": str(traces / "trace")},
+    ]
+    code, doc, err = run(cli, "/bin/true\n" + RESULT, "--sandbox", level, inputs=inputs)
+    assert code == 0, err
+    owners = {p.stat().st_uid for p in traces.iterdir()}
+    if level == "off":
+        assert 0 in owners  # control: the variable does reach processes running as root
+    else:
+        assert owners == set(), f"trace files written by uids {owners}"
+
+
+# -- 2. each run is its own world -------------------------------------------------------------------
+
+SNOOP = """
+found=""
+for f in /proc/[0-9]*/environ /proc/[0-9]*/cmdline; do
+  if grep -qa -- "$NEEDLE" "$f" 2>/dev/null; then found="$found $f"; fi
+done
+for d in /tmp/customsrc-* "${TMPDIR%/*}"/customsrc-*; do
+  for f in "$d"/fetch.sh "$d"/work/fetch.sh; do
+    if [ "$d" != "$TMPDIR" ] && grep -qa -- "$NEEDLE" "$f" 2>/dev/null; then found="$found $f"; fi
+  done
+done
+killed=0
+for c in /proc/[0-9]*/cmdline; do
+  if grep -qa -- "$VICTIM_TAG" "$c" 2>/dev/null && ! grep -qa -- NEEDLE "$c" 2>/dev/null; then
+    p=${c#/proc/}; p=${p%/cmdline}
+    [ "$p" != "$$" ] && kill -9 "$p" 2>/dev/null && killed=$((killed+1))
+  fi
+done
+echo "[{\\"version\\": \\"found:${found:-none} killed:$killed\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+VICTIM = """
+( exec -a "$VICTIM_TAG" sleep 8 ) &
+echo "token $TOKEN" > /dev/null
+sleep 3
+echo '[{"version": "victim-ok"}]' > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+def _pair(cli: CLI, tag: str, needle: str) -> tuple[Path, Path]:
+    victim = source_doc(
+        VICTIM,
+        identifier="victim",
+        array="$",
+        inputs=[
+            {"name": "TOKEN", "type": "Secret", "value": "victim_token"},
+            {"name": "VICTIM_TAG", "type": "String", "value": tag},
+        ],
+    )
+    attacker = source_doc(
+        "sleep 1\n" + SNOOP,
+        identifier="attacker",
+        array="$",
+        inputs=[
+            {"name": "NEEDLE", "type": "String", "value": needle},
+            {"name": "VICTIM_TAG", "type": "String", "value": tag},
+        ],
+    )
+    return write_yaml(cli.tmp_path / "victim.yaml", victim), write_yaml(cli.tmp_path / "attacker.yaml", attacker)
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_a_concurrent_run_cannot_read_or_kill_another_through_fetch_many(cli: CLI, level: str) -> None:
+    tag, needle = marker(), marker()
+    victim, attacker = _pair(cli, tag, needle)
+    env = {"CUSTOMSRC_SECRET_VICTIM_TOKEN": needle}
+    proc = cli.run("run", str(victim), str(attacker), "--jobs", "2", "--format", "json", "--sandbox", level, env=env)
+    docs = {d["source"]["identifier"]: d for d in map(json.loads, proc.stdout.splitlines())}
+    seen = docs["attacker"]["artifacts"][0]["version"]
+    assert processes_with(tag) == []
+    if level == "off":  # control: the same attacker finds the secret (off has its own PID namespace,
+        assert "found:none" not in seen, seen  # so kill reaches no one there either)
+    else:
+        assert seen == "found:none killed:0", seen
+        assert versions(docs["victim"]) == ["victim-ok"]
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_a_concurrent_run_in_another_customsrc_process_is_out_of_reach(cli: CLI, level: str) -> None:
+    tag, needle = marker(), marker()
+    victim, attacker = _pair(cli, tag, needle)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+    env["CUSTOMSRC_SECRET_VICTIM_TOKEN"] = needle
+    first = subprocess.Popen(
+        [sys.executable, "-m", "customsrc.cli", "run", str(victim), "--format", "json", "--sandbox", level],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=cli.tmp_path,
+    )
+    try:
+        proc = cli.run("run", str(attacker), "--format", "json", "--sandbox", level)
+        seen = json.loads(proc.stdout)["artifacts"][0]["version"]
+        out, _ = first.communicate(timeout=60)
+    finally:
+        first.kill()
+        first.communicate()
+    assert processes_with(tag) == []
+    if level == "off":
+        assert "found:none" not in seen, seen
+    else:
+        assert seen == "found:none killed:0", seen
+        assert versions(json.loads(out)) == ["victim-ok"]
+
+
+def test_secret_named_on_the_command_line_is_read_from_stdin_not_argv(cli: CLI) -> None:
+    """``--secret NAME=VALUE`` puts the value in customsrc's own /proc/PID/cmdline, readable by any
+    process on the host (the control); ``--secret NAME`` reads it from standard input."""
+    needle = marker()
+    script = 'echo "<+secrets.getValue("tok")>" > /dev/null\nsleep 1\n' + RESULT
+    path = cli.source(script, array="$", version_path="version")
+
+    def cmdlines_with(value: str, *args: str, stdin: str | None) -> bool:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "customsrc.cli", "run", str(path), "--format", "json", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert proc.stdin is not None
+        proc.stdin.write(stdin or "")
+        proc.stdin.close()
+        time.sleep(0.5)
+        seen = bool(processes_with(value))
+        assert proc.stdout is not None and proc.stderr is not None
+        with proc.stdout, proc.stderr:
+            out, err = proc.stdout.read(), proc.stderr.read()
+        proc.wait(timeout=60)
+        assert proc.returncode == 0, err
+        assert json.loads(out)["artifacts"][0]["version"] == "1"
+        return seen
+
+    assert cmdlines_with(needle, "--secret", f"tok={needle}", stdin=None)  # control
+    assert not cmdlines_with(needle, "--secret", "tok", stdin=needle + "\n")
+
+
+# -- 3. whole-run limits ----------------------------------------------------------------------------
+
+CHILDREN_HOG = """
+for i in 1 2 3 4; do python3 -c 'import time; b = bytearray(100 << 20); time.sleep(2)' & done
+ok=0
+for job in $(jobs -p); do wait "$job" && ok=$((ok+1)); done
+echo "[{\\"version\\": \\"$ok\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_memory_is_limited_for_the_run_as_a_whole(cli: CLI, level: str) -> None:
+    """Four children of 100 MiB each, under a 256M limit: each alone is within it (an rlimit per
+    process lets all four live); the run together is not."""
+    code, doc, err = run(cli, CHILDREN_HOG, "--sandbox", level, "--memory", "256M")
+    assert code == 0, err
+    alive = int(versions(doc)[0])
+    if level == "off":
+        assert alive == 4  # control: no limit at all
+    else:
+        assert alive < 4, "four 100 MiB children all lived under a 256M whole-run limit"
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("level", CONFINED)
+def test_one_runs_fork_bomb_does_not_starve_another(cli: CLI, level: str) -> None:
+    tag = marker()
+    bomb = f"for i in $(seq 400); do ( exec -a {tag} sleep 5 ) & done; sleep 4\n" + RESULT
+    other = "for i in $(seq 20); do /bin/true || exit 1; done\n" + 'echo \'[{"version": "other-ok"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    write_yaml(cli.tmp_path / "bomb.yaml", source_doc(bomb, identifier="bomb", array="$"))
+    write_yaml(cli.tmp_path / "other.yaml", source_doc("sleep 1\n" + other, identifier="other", array="$"))
+    proc = cli.run(
+        "run", "bomb.yaml", "other.yaml", "--jobs", "2", "--format", "json", "--sandbox", level, "--max-processes", "300"
+    )
+    docs = {d["source"]["identifier"]: d for d in map(json.loads, proc.stdout.splitlines())}
+    assert versions(docs["other"]) == ["other-ok"], docs["other"].get("error")
+    assert processes_with(tag) == []
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_private_temp_folders_are_capped_and_vanish(cli: CLI, level: str) -> None:
+    tag = marker()
+    script = (
+        f"for d in /tmp /var/tmp /dev/shm; do echo x > $d/{tag} || exit 1; done\n"
+        "if head -c 20M /dev/zero > /tmp/big 2>/dev/null; then big=yes; else big=no; fi\n"
+        'echo "[{\\"version\\": \\"$big\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
+    code, doc, err = run(cli, script, "--sandbox", level, "--disk", "8M")
+    left = [d for d in ("/tmp", "/var/tmp", "/dev/shm") if os.path.exists(f"{d}/{tag}")]
+    for d in left:
+        os.unlink(f"{d}/{tag}")
+    if os.path.exists("/tmp/big") and level == "off":
+        os.unlink("/tmp/big")
+    assert code == 0, err
+    if level == "off":
+        assert len(left) == 3  # control: a delegate's script leaves them on the host
+    else:
+        assert left == []
+        assert versions(doc) == ["no"]  # 20M does not fit in an 8M /tmp
+
+
+# -- 4. the work directory ----------------------------------------------------------------------
+
+SWAP = """
+cd /
+victim_dir="$VICTIM_DIR"
+if mv "$TMPDIR" "$TMPDIR.moved" 2>/dev/null && ln -s "$victim_dir" "$TMPDIR" 2>/dev/null; then s=swapped; else s=refused; fi
+echo "[{\\"version\\": \\"$s\\"}]" > "$TMPDIR.moved/${HARNESS_ARTIFACT_RESULT_PATH##*/}" 2>/dev/null \
+  || echo "[{\\"version\\": \\"$s\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_swapping_the_work_directory_for_a_link_never_steers_clean_up(cli: CLI, tmp_path: Path, level: str) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious").write_text("keep me")
+    runs = tmp_path / "runs"
+    runs.mkdir(mode=0o1777)
+    runs.chmod(0o1777)
+    inputs = [{"name": "VICTIM_DIR", "type": "String", "value": str(victim)}]
+    env = {"TMPDIR": str(runs)}
+    code, doc, err = run(cli, SWAP, "--sandbox", level, inputs=inputs, env=env)
+    assert (victim / "precious").read_text() == "keep me"
+    assert code in (0, 5), err
+    if level == "off" and code == 0:
+        assert versions(doc) == ["swapped"]  # control: the swap itself happens; clean-up ignores it
+    for leftover in runs.iterdir():  # whatever the script did, nothing of the run stays but its own link
+        assert leftover.is_symlink() or not leftover.exists(), leftover
+
+
+def test_clean_up_removes_deep_and_locked_trees(cli: CLI, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    script = (
+        'd=.; for i in $(seq 1500); do mkdir "$d/a" && d="$d/a"; done 2>/dev/null\n'
+        "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner locked\n" + RESULT
+    )
+    code, doc, err = run(cli, script, env={"TMPDIR": str(runs)})
+    assert code == 0, err
+    assert list(runs.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", [0o700, 0o755])
+def test_a_private_tmpdir_of_any_mode_works(cli: CLI, tmp_path: Path, mode: int) -> None:
+    private = tmp_path / "private"
+    private.mkdir()
+    private.chmod(mode)
+    code, doc, err = run(cli, RESULT, env={"TMPDIR": str(private)})
+    assert (code, versions(doc)) == (0, ["1"]), err
+    assert list(private.iterdir()) == []
+
+
+# -- 5. files a source names ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("how", ["absolute", "dotdot", "symlink"])
+@pytest.mark.parametrize("field", ["scriptFile", "payloadSchema", "include"])
+def test_files_named_by_a_source_stay_in_its_folder(tmp_path: Path, how: str, field: str) -> None:
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    project.mkdir()
+    outside.mkdir()
+    tag = marker()
+    target = outside / ("s.json" if field == "payloadSchema" else "s.sh")
+    target.write_text('{"description": "%s"}' % tag if field == "payloadSchema" else f"# {tag}\n{RESULT}")
+    if how == "symlink":
+        (project / "link").symlink_to(target)
+        name = "link"
+    else:
+        name = str(target) if how == "absolute" else f"../outside/{target.name}"
+    settings: dict[str, Any] = {}
+    script = RESULT
+    if field == "scriptFile":
+        settings["scriptFile"] = name
+        script = ""
+    elif field == "payloadSchema":
+        settings["payloadSchema"] = name
+    else:
+        (project / "main.sh").write_text(f"# customsrc:include {name}\n")
+        settings["scriptFile"] = "main.sh"
+        script = ""
+    doc = source_doc(script, array="$", customsrc=settings)
+    path = write_yaml(project / "source.yaml", doc)
+    cli = CLI(tmp_path)
+    refused = cli.run("run", str(path), "--format", "json")
+    assert refused.returncode == 2, refused.stderr
+    assert "outside the source's folder" in refused.stderr and "--allow-read" in refused.stderr
+    assert tag not in refused.stdout + refused.stderr
+    # Control: the file is real and readable once its folder is allowed.
+    allowed = cli.run("run", str(path), "--format", "json", "--allow-read", str(outside), "--sandbox", "off")
+    assert allowed.returncode == 0, allowed.stderr
+
+
+# -- 6/8. the caller's files, ordinary users ------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_the_callers_home_and_project_are_hidden(cli: CLI, tmp_path: Path, level: str) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    tag = marker()
+    (home / ".aws" / "credentials").write_text(tag)
+    (cli.tmp_path / "secrets.env").write_text(tag)
+    for path in (tmp_path, home, home / ".aws", home / ".aws" / "credentials", cli.tmp_path / "secrets.env"):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # world-readable: only the sandbox hides them
+    script = (
+        f'cat "{home}/.aws/credentials" "{cli.tmp_path}/secrets.env" 2>/dev/null | tr -d "\\n" > seen || true\n'
+        'echo "[{\\"version\\": \\"x$(cat seen)\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
+    code, doc, err = run(cli, script, "--sandbox", level, env={"HOME": str(home)})
+    assert code == 0, err
+    if level == "off":
+        assert tag in versions(doc)[0]
+    else:
+        assert versions(doc) == ["x"]
+
+
+def _as_user_runner(tmp_path: Path) -> list[str]:
+    """customsrc runnable by an unprivileged uid: a world-readable copy of the package and its data
+    run by Debian's python3 (the test's own interpreter may live under root's 0700 home)."""
+    python = shutil.which("python3", path="/usr/bin:/bin")
+    if python is None or shutil.which("setpriv") is None:
+        pytest.skip("needs /usr/bin/python3 and setpriv (util-linux)")
+    copy = tmp_path / "pkg"
+    shutil.copytree(ROOT / "customsrc", copy / "customsrc", ignore=shutil.ignore_patterns("__pycache__"))
+    for data in ("schemas", "scripts", "templates"):
+        shutil.copytree(ROOT / data, copy / data)
+    import yaml
+
+    shutil.copytree(Path(yaml.__file__).parent, copy / "yaml", ignore=shutil.ignore_patterns("__pycache__"))
+    for path in [tmp_path, *copy.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return ["setpriv", "--reuid", "4242", "--regid", "4242", "--clear-groups", python, "-m", "customsrc.cli"]
+
+
+@pytest.fixture
+def open_tmp() -> Any:
+    """A world-searchable folder (pytest's own is 0700 under root) for an unprivileged uid."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="customsrc-usertest-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_an_ordinary_user_gets_the_same_guarantees(open_tmp: Path, level: str) -> None:
+    tmp_path = open_tmp
+    argv = _as_user_runner(tmp_path)
+    home = tmp_path / "user"
+    (home / ".ssh").mkdir(parents=True)
+    tag = marker()
+    (home / ".ssh" / "id_ed25519").write_text(tag)
+    work = tmp_path / "work"
+    work.mkdir()
+    script = (
+        f"(exec -a {tag}-setsid setsid sleep 300) &\n"
+        f'v=$(cat "{home}/.ssh/id_ed25519" 2>/dev/null || echo hidden)\n'
+        f"touch /tmp/{tag} 2>/dev/null\n"
+        'echo "[{\\"version\\": \\"$v\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
+    write_yaml(work / "source.yaml", source_doc(script, array="$"))
+    for path in (home, home / ".ssh", home / ".ssh" / "id_ed25519", work, work / "source.yaml"):
+        os.chown(path, 4242, 4242)
+    (home / ".ssh").chmod(0o700)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "PYTHONPATH": str(tmp_path / "pkg"), "TMPDIR": str(work)}
+    proc = subprocess.run(
+        [*argv, "run", "source.yaml", "--format", "json", "--sandbox", level],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=60,
+        check=False,
+    )
+    leftover = os.path.exists(f"/tmp/{tag}")
+    if leftover:
+        os.unlink(f"/tmp/{tag}")
+    assert processes_with(tag) == []
+    assert proc.returncode == 0, proc.stderr
+    seen = versions(json.loads(proc.stdout))
+    if level == "off":
+        assert seen == [tag] and leftover  # control: the script reads the user's key
+    else:
+        assert seen == ["hidden"] and not leftover
+
+
+# -- 7. watch state ---------------------------------------------------------------------------------
+
+
+def test_watch_refuses_a_state_folder_others_can_write_and_a_symlinked_state(cli: CLI, tmp_path: Path) -> None:
+    source = cli.source(RESULT, array="$", version_path="version")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    proc = cli.run("watch", str(source), "--state", str(shared / "state.json"), "--once")
+    assert proc.returncode == 2 and "writable by other users" in proc.stderr, proc.stderr
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o700)
+    target = tmp_path / "target"
+    target.write_text("untouched")
+    (mine / "state.json").symlink_to(target)
+    proc = cli.run("watch", str(source), "--state", str(mine / "state.json"), "--once")
+    assert proc.returncode == 2 and "symlink" in proc.stderr, proc.stderr
+    assert target.read_text() == "untouched"
+
+
+def test_watch_state_is_never_written_through_a_planted_temp_name(cli: CLI, tmp_path: Path) -> None:
+    """The temporary file has a random name and is created O_EXCL|O_NOFOLLOW: links planted at
+    every name the old scheme used (state.json.<pid>.tmp) are never written through."""
+    source = cli.source(RESULT, array="$", version_path="version")
+    folder = tmp_path / "state"
+    folder.mkdir(mode=0o1777)
+    folder.chmod(0o1777)
+    target = tmp_path / "target"
+    target.write_text("untouched")
+    for pid in range(os.getpid(), os.getpid() + 200):
+        (folder / f"state.json.{pid}.tmp").symlink_to(target)
+    proc = cli.run("watch", str(source), "--state", str(folder / "state.json"), "--once")
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text() == "untouched"
+    assert json.loads((folder / "state.json").read_text())["format"] == 1
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
