@@ -99,7 +99,7 @@ def available() -> tuple[str, list[str]] | str:
         _probe["result"] = result
     found = _probe["result"]
     assert isinstance(found, (tuple, str))
-    return found  # type: ignore[return-value]
+    return found
 
 
 class RunGroup:

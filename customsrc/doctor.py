@@ -61,7 +61,8 @@ def checks() -> list[tuple[str, bool, str]]:
         (
             "bubblewrap",
             bubblewrap() is not None,
-            bubblewrap() or ("missing: apt-get install bubblewrap" if tool("bwrap") is None else "installed, fails here"),
+            bubblewrap()
+            or ("missing: apt-get install bubblewrap" if tool("bwrap") is None else "installed, fails here"),
         ),
         ("whole-run limits (cgroups)", cgroups() is None, cgroups() or _cgroup_detail()),
         (

@@ -115,7 +115,7 @@ class Workdir:
         self.owner = owner
         os.mkdir(self.path, 0o700)
         self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        os.chmod(outer, 0o711)  # whatever the umask
+        os.chmod(outer, 0o711)  # noqa: S103 - searchable, not listable: the run's uid reaches work/ only
         self.outer_ino = os.lstat(outer).st_ino
         if owner is not None:
             os.fchown(self.fd, owner, owner)
@@ -295,7 +295,12 @@ def run_script(
         result_name = f"harness-{_uuid4()}.out"
         work.write(script_name, script)
         result_path = os.path.join(inside, result_name)
-        env = {"TMPDIR": inside, **inputs, "HARNESS_ARTIFACT_RESULT_PATH": result_path, "ARTIFACT_RESULT_PATH": result_path}
+        env = {
+            "TMPDIR": inside,
+            **inputs,
+            "HARNESS_ARTIFACT_RESULT_PATH": result_path,
+            "ARTIFACT_RESULT_PATH": result_path,
+        }
         found = _interpreter(shell, caller_env, settings, uid)
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
         request = Request(command, shell, work.path, inside, env, caller_env, timeout, settings, uid, group is not None)

@@ -67,7 +67,21 @@ NETWORKS = ("host", "none")
 PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # world-writable: private per run
 STRICT_HIDDEN = ("/home", "/root", "/run", "/mnt", "/media", "/srv")
 HOME_HIDDEN = ("/home", "/root")
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/proc", "/sys", "/dev", "/var")
+SYSTEM = (
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/etc",
+    "/opt",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/var",
+)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -162,15 +176,15 @@ def tool(name: str) -> str | None:
     """The first executable ``name`` in the system folders (never the caller's PATH: these run as root)."""
     key = "tool:" + name
     if key not in _probes:
-        found = None
+        found: str | None = None
         for folder in ("/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin"):
             path = os.path.join(folder, name)
             if os.path.isfile(path) and os.access(path, os.X_OK):
                 found = path
                 break
         _probes[key] = found
-    found = _probes[key]
-    return found if isinstance(found, str) else None
+    cached = _probes[key]
+    return cached if isinstance(cached, str) else None
 
 
 def is_root() -> bool:
@@ -378,10 +392,7 @@ class ConfinedLevel:
 
     def _filesystem(self, request: Request) -> list[str]:
         settings = request.settings
-        if self.strict:
-            args = ["--ro-bind", "/", "/", "--dev", "/dev"]
-        else:
-            args = ["--dev-bind", "/", "/"]
+        args = ["--ro-bind", "/", "/", "--dev", "/dev"] if self.strict else ["--dev-bind", "/", "/"]
         args += ["--proc", "/proc"]
         size = str(max(settings.limits.disk, 1 << 20))
         for folder in PRIVATE_TEMP:
@@ -429,7 +440,11 @@ def _fallback_prefix(network: str, uid: int | None) -> list[str] | None:
     return None
 
 
-LEVELS: dict[str, SandboxLevel] = {"off": OffLevel(), "basic": ConfinedLevel("basic"), "strict": ConfinedLevel("strict")}
+LEVELS: dict[str, SandboxLevel] = {
+    "off": OffLevel(),
+    "basic": ConfinedLevel("basic"),
+    "strict": ConfinedLevel("strict"),
+}
 
 
 def level(name: str) -> SandboxLevel:

@@ -77,9 +77,7 @@ def lease() -> Lease:
     first = int.from_bytes(os.urandom(4), "little") % size
     for attempt in range(min(size, 4096)):
         uid = start + (first + attempt) % size
-        fd = os.open(
-            os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
-        )
+        fd = os.open(os.path.join(folder, str(uid)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -53,7 +53,7 @@ def test_loader_variables_from_inputs_never_reach_a_root_helper(cli: CLI, tmp_pa
         {"name": "LD_DEBUG", "type": "String", "value": "files"},
         {"name": "LD_DEBUG_OUTPUT", "type": "String", "value": str(traces / "trace")},
     ]
-    code, doc, err = run(cli, "/bin/true\n" + RESULT, "--sandbox", level, inputs=inputs)
+    code, _doc, err = run(cli, "/bin/true\n" + RESULT, "--sandbox", level, inputs=inputs)
     assert code == 0, err
     owners = {p.stat().st_uid for p in traces.iterdir()}
     if level == "off":
@@ -222,11 +222,24 @@ def test_memory_is_limited_for_the_run_as_a_whole(cli: CLI, level: str) -> None:
 def test_one_runs_fork_bomb_does_not_starve_another(cli: CLI, level: str) -> None:
     tag = marker()
     bomb = f"for i in $(seq 400); do ( exec -a {tag} sleep 5 ) & done; sleep 4\n" + RESULT
-    other = "for i in $(seq 20); do /bin/true || exit 1; done\n" + 'echo \'[{"version": "other-ok"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    other = (
+        "for i in $(seq 20); do /bin/true || exit 1; done\n"
+        + 'echo \'[{"version": "other-ok"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
     write_yaml(cli.tmp_path / "bomb.yaml", source_doc(bomb, identifier="bomb", array="$"))
     write_yaml(cli.tmp_path / "other.yaml", source_doc("sleep 1\n" + other, identifier="other", array="$"))
     proc = cli.run(
-        "run", "bomb.yaml", "other.yaml", "--jobs", "2", "--format", "json", "--sandbox", level, "--max-processes", "300"
+        "run",
+        "bomb.yaml",
+        "other.yaml",
+        "--jobs",
+        "2",
+        "--format",
+        "json",
+        "--sandbox",
+        level,
+        "--max-processes",
+        "300",
     )
     docs = {d["source"]["identifier"]: d for d in map(json.loads, proc.stdout.splitlines())}
     assert versions(docs["other"]) == ["other-ok"], docs["other"].get("error")
@@ -292,7 +305,7 @@ def test_clean_up_removes_deep_and_locked_trees(cli: CLI, tmp_path: Path) -> Non
         'd=.; for i in $(seq 1500); do mkdir "$d/a" && d="$d/a"; done 2>/dev/null\n'
         "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner locked\n" + RESULT
     )
-    code, doc, err = run(cli, script, env={"TMPDIR": str(runs)})
+    code, _doc, err = run(cli, script, env={"TMPDIR": str(runs)})
     assert code == 0, err
     assert list(runs.iterdir()) == []
 
@@ -318,7 +331,7 @@ def test_files_named_by_a_source_stay_in_its_folder(tmp_path: Path, how: str, fi
     outside.mkdir()
     tag = marker()
     target = outside / ("s.json" if field == "payloadSchema" else "s.sh")
-    target.write_text('{"description": "%s"}' % tag if field == "payloadSchema" else f"# {tag}\n{RESULT}")
+    target.write_text(f'{{"description": "{tag}"}}' if field == "payloadSchema" else f"# {tag}\n{RESULT}")
     if how == "symlink":
         (project / "link").symlink_to(target)
         name = "link"
