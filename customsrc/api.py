@@ -111,6 +111,7 @@ def fetch(
     pass_env: Sequence[str] = (),
     limits: Limits | None = None,
     allow_read: Sequence[str] = (),
+    hide: Sequence[str] = (),
     order: str | None = None,
     latest: bool = False,
     semver: str | None = None,
@@ -132,7 +133,8 @@ def fetch(
     is polled while the script runs: when it returns True the whole tree is killed (``Cancelled``).
     ``sandbox`` left None means ``basic`` with a warning for any guarantee this machine cannot
     give; named, such a loss raises :class:`SandboxError` instead. ``allow_read`` names folders
-    the script may read (shown read-only in the sandbox) and the source may name files in.
+    the script may read (shown read-only in the sandbox) and the source may name files in;
+    ``hide`` names more folders it must not see (a secrets file's, other sources' in a batch).
     Raises a
     :class:`CustomsrcError` subclass; its ``result`` attribute holds the partial result.
     """
@@ -149,6 +151,7 @@ def fetch(
     if not isinstance(source, Source):
         source = load_source(str(source), source_id=source_id, allow_read=readable)
     private = (os.path.dirname(os.path.realpath(source.file)),) if source.file else ()
+    private += tuple(os.path.realpath(folder) for folder in hide)
     settings = Settings(
         sandbox or "basic", network, tuple(pass_env), limits or Limits(), sandbox is not None, readable, private
     )

@@ -51,6 +51,20 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_cleanly_on_terminate() -> None:
+    """SIGTERM and SIGHUP stop customsrc as Ctrl-C does: running scripts are killed, work
+    directories removed (watch installs its own handler for a graceful stop)."""
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(arguments)
@@ -58,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return 2
+    _stop_cleanly_on_terminate()
     try:
         code: int = args.handler(args)
     except KeyboardInterrupt:

@@ -66,7 +66,7 @@ LEVEL_NAMES = ("off", "basic", "strict")
 NETWORKS = ("host", "none")
 PRIVATE_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # world-writable: private per run
 STRICT_HIDDEN = ("/home", "/root", "/run", "/mnt", "/media", "/srv")
-HOME_HIDDEN = ("/home", "/root")
+HOME_HIDDEN = ("/home", "/root", "/run/user")  # /run/user: session sockets (ssh/gpg agents, D-Bus)
 SYSTEM = (
     "/usr",
     "/bin",
@@ -400,6 +400,9 @@ class ConfinedLevel:
                 args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
         for folder in hidden_folders(request.caller_env, settings, self.strict):
             args += ["--tmpfs", folder]
+        base = os.path.dirname(os.path.dirname(request.workdir))  # other runs' work directories
+        if base not in ("/", *SYSTEM, *PRIVATE_TEMP) and not any(s.startswith(base + "/") for s in SYSTEM):
+            args += ["--tmpfs", base]
         for folder in settings.allow_read:
             if os.path.isdir(folder):
                 args += ["--ro-bind", folder, folder]
@@ -417,8 +420,8 @@ def hidden_folders(caller_env: Mapping[str, str], settings: Settings, strict: bo
         path = os.path.realpath(folder) if folder else ""
         if not path or path == "/" or not os.path.isdir(path):
             continue
-        if any(path == s or path.startswith(s + "/") or s.startswith(path + "/") for s in SYSTEM):
-            continue
+        if any(path == s or s.startswith(path + "/") for s in SYSTEM):
+            continue  # hiding it would hide the system
         if any(path == p or path.startswith(p.rstrip("/") + "/") for p in (*PRIVATE_TEMP, *found)):
             continue  # already hidden
         found = [f for f in found if not f.startswith(path + "/")] + [path]

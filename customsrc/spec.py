@@ -242,11 +242,16 @@ def confined_path(name: str, folder: str, roots: tuple[str, ...], what: str, whe
     return target
 
 
-def _read_confined(path: str, what: str, name: str, where: str) -> str:
+def _read_confined(path: str, what: str, name: str, where: str, roots: tuple[str, ...] = ()) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as exc:
         raise SourceError(f"{where}: {what} {name!r}: cannot read: {exc.strerror}") from None
+    # A folder on the way may have been swapped for a link since the check: ask what was opened.
+    opened = os.path.realpath(f"/proc/self/fd/{fd}") if os.path.isdir("/proc/self/fd") else path
+    if roots and not any(opened == r or opened.startswith(r.rstrip("/") + "/") for r in roots):
+        os.close(fd)
+        raise SourceError(f"{where}: {what} {name!r} lies outside the source's folder (it changed while read)")
     with open(fd, encoding="utf-8") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise SourceError(f"{where}: {what} {name!r}: not a regular file")
@@ -272,7 +277,7 @@ def _build(
         roots = _readable_roots(file, allow_read)
         name = str(settings["scriptFile"])
         script_path = confined_path(name, base, roots, "customsrc.scriptFile", where)
-        text = _read_confined(script_path, "customsrc.scriptFile", name, where)
+        text = _read_confined(script_path, "customsrc.scriptFile", name, where, roots)
         script = expand_includes(text, os.path.dirname(script_path), where, roots=roots)
     declared = script_spec.get("shell", "Bash")
     shell = settings.get("shell") or SHELLS.get(declared, "bash")
@@ -344,7 +349,7 @@ def _payload_schema(value: Any, file: str | None, where: str, roots: tuple[str, 
     base = os.path.dirname(file) if file else os.getcwd()
     path = confined_path(str(value), base, roots, "customsrc.payloadSchema", where)
     try:
-        schema = json.loads(_read_confined(path, "customsrc.payloadSchema", str(value), where))
+        schema = json.loads(_read_confined(path, "customsrc.payloadSchema", str(value), where, roots))
     except ValueError as exc:
         raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: not JSON: {exc}") from None
     if not isinstance(schema, dict):
@@ -374,7 +379,7 @@ def expand_includes(
         path = confined_path(name, folder, roots, "include", where)
         if path in seen:
             raise SourceError(f"{where}: {name} includes itself")
-        included = _read_confined(path, "include", name, where)
+        included = _read_confined(path, "include", name, where, roots)
         included = expand_includes(included, os.path.dirname(path), where, (*seen, path), roots=roots)
         lines.append(included if included.endswith("\n") else included + "\n")
     return "".join(lines)

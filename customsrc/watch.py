@@ -31,20 +31,30 @@ FORMAT = 1
 
 def check_folder(folder: str, what: str) -> None:
     """Refuse a folder where another user could swap or plant files beside ours: it must belong to
-    us or root and be writable by no one else, unless it is sticky (as /tmp is), where others
-    cannot rename or remove our files."""
+    us or root, be writable by no one else (sticky /tmp included: others may plant a state file
+    there first), and be reached through no link made by another user."""
     import stat
 
+    trusted = (0, os.geteuid())
+    path = "/"
+    for part in folder.strip("/").split("/"):
+        path = os.path.join(path, part) if part else path
+        try:
+            link = os.lstat(path)
+        except OSError as exc:
+            raise UsageError(f"{what}: folder {folder}: {exc.strerror}") from None
+        if stat.S_ISLNK(link.st_mode) and link.st_uid not in trusted:
+            raise UsageError(f"{what}: {path} is a link made by another user; name the real folder")
     try:
         info = os.stat(folder)
     except OSError as exc:
         raise UsageError(f"{what}: folder {folder}: {exc.strerror}") from None
-    if info.st_uid not in (0, os.geteuid()):
+    if info.st_uid not in trusted:
         raise UsageError(f"{what}: folder {folder} belongs to another user; keep the state in a folder of yours")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) and not info.st_mode & stat.S_ISVTX:
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise UsageError(
-            f"{what}: folder {folder} is writable by other users (and not sticky), who could swap the state "
-            "file: use a folder only you can write"
+            f"{what}: folder {folder} is writable by other users, who could plant or swap the state file: "
+            "use a folder only you can write"
         )
 
 
@@ -69,8 +79,11 @@ class StateStore:
             with open(fd, encoding="utf-8") as handle:
                 import stat
 
-                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
                     raise UsageError(f"--state {path}: not a regular file")
+                if info.st_uid != os.geteuid():
+                    raise UsageError(f"--state {path}: belongs to another user; it is not yours to trust")
                 loaded = json.load(handle)
         except (OSError, ValueError) as exc:
             raise UsageError(f"--state {path}: cannot read it ({exc}); move it away to start afresh") from None

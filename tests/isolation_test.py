@@ -481,8 +481,7 @@ def test_watch_state_is_never_written_through_a_planted_temp_name(cli: CLI, tmp_
     every name the old scheme used (state.json.<pid>.tmp) are never written through."""
     source = cli.source(RESULT, array="$", version_path="version")
     folder = tmp_path / "state"
-    folder.mkdir(mode=0o1777)
-    folder.chmod(0o1777)
+    folder.mkdir(mode=0o755)
     target = tmp_path / "target"
     target.write_text("untouched")
     for pid in range(os.getpid(), os.getpid() + 200):
@@ -492,3 +491,29 @@ def test_watch_state_is_never_written_through_a_planted_temp_name(cli: CLI, tmp_
     assert target.read_text() == "untouched"
     assert json.loads((folder / "state.json").read_text())["format"] == 1
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp") and not p.is_symlink()]
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_sigterm_to_customsrc_kills_the_script_and_removes_its_work(cli: CLI, tmp_path: Path, level: str) -> None:
+    tag = marker()
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    path = cli.source(f"( exec -a {tag} sleep 300 ) &\nwait\n" + RESULT, array="$", version_path="version")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+    env["TMPDIR"] = str(runs)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "customsrc.cli", "run", str(path), "--sandbox", level],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    deadline = time.monotonic() + 20
+    while not processes_with(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_with(tag), "the script never started"
+    proc.terminate()
+    assert proc.wait(timeout=20) == 130
+    assert proc.stderr is not None
+    proc.stderr.close()
+    assert processes_with(tag) == []
+    assert list(runs.iterdir()) == []

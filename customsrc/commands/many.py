@@ -54,6 +54,8 @@ def main(args: argparse.Namespace) -> int:
     masker = Masker(secrets.values())  # fetch() masks Secret-type inputs in what it returns
     args.masker = masker
     options = fetch_options(args)
+    # Every source's folder is hidden from every script of the batch, not only its own.
+    options["hide"] = (*options["hide"], *sorted({os.path.dirname(os.path.abspath(f)) for f in files}))
     progress = args.format == "table" and sys.stderr.isatty()
     failed = 0
     rows: list[tuple[str, str, str, str, str]] = []

@@ -190,6 +190,7 @@ def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
         "max_result_size": max_size,
         "sandbox": args.sandbox,
         "allow_read": tuple(args.allow_read or ()),
+        "hide": (os.path.dirname(os.path.abspath(args.secrets_file)),) if args.secrets_file else (),
         "network": args.network,
         "pass_env": tuple(args.pass_env or ()),
         "limits": collect_limits(args),
