@@ -150,7 +150,7 @@ def fetch(
         result_explain = None
     if not isinstance(source, Source):
         source = load_source(str(source), source_id=source_id, allow_read=readable)
-    private = (os.path.dirname(os.path.realpath(source.file)),) if source.file else ()
+    private: tuple[str, ...] = (os.path.dirname(os.path.realpath(source.file)),) if source.file else ()
     private += tuple(os.path.realpath(folder) for folder in hide)
     settings = Settings(
         sandbox or "basic", network, tuple(pass_env), limits or Limits(), sandbox is not None, readable, private
