@@ -164,7 +164,7 @@ class RunGroup:
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
-            time.sleep(0.005)
+            time.sleep(0.0002)
 
     def out_of_memory(self) -> bool:
         """Did the kernel kill a process of this run for reaching its memory limit?"""
@@ -180,14 +180,14 @@ class RunGroup:
     def close(self) -> None:
         """Remove the group (its processes are gone: a group with none left can be removed)."""
         for path in self.paths:
-            for _ in range(200):
+            for _ in range(5000):
                 try:
                     os.rmdir(path)
                     break
                 except FileNotFoundError:
                     break
                 except OSError:  # EBUSY while the last processes finish exiting
-                    time.sleep(0.002)
+                    time.sleep(0.0002)
         self.paths = []
 
 

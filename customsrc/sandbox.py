@@ -218,11 +218,14 @@ def user_namespaces() -> bool:
 
 
 def bubblewrap() -> str | None:
-    """bwrap, if it works here (as root it needs no user namespace; otherwise it does)."""
+    """bwrap, if it works here: as root it needs nothing more (no probe: a run's start-up matters);
+    otherwise it needs user namespaces, tried once per process."""
     if "bwrap" not in _probes:
         bwrap = tool("bwrap")
         ok = False
-        if bwrap is not None:
+        if bwrap is not None and is_root():
+            ok = True
+        elif bwrap is not None:
             argv = [bwrap, "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc", "--perms", "1777"]
             argv += ["--size", "1048576", "--tmpfs", "/tmp", "--", "true"]
             if not is_root():
