@@ -211,15 +211,15 @@ def which(name: str, path: str | None, *, for_others: bool = False, hidden: tupl
         real = os.path.realpath(candidate)
         if any(real == h or real.startswith(h.rstrip("/") + "/") for h in hidden):
             continue
-        if for_others and not _reachable_by_others(real, ()):
+        if for_others and not _reachable_by_others(real):
             continue
         return candidate
     return None
 
 
-def _reachable_by_others(path: str, hidden: tuple[str, ...]) -> bool:
-    if any(path == h or path.startswith(h + "/") for h in hidden):
-        return False
+def _reachable_by_others(path: str) -> bool:
+    """Can a different, unprivileged uid reach ``path`` (every folder on the way searchable by
+    others) and run it (world-executable)?"""
     try:
         if not os.stat(path).st_mode & stat.S_IXOTH:
             return False
@@ -272,22 +272,23 @@ def run_script(
     if problem:
         raise SandboxError(problem)
     lost = chosen.degraded()
-    # Whole-run limits falling back to per-process rlimits still limit: a warning, never a refusal.
-    serious = [m for m in lost if m != cgroups()]
-    if serious and settings.explicit and settings.level != "off":
+    if lost and settings.explicit and settings.level != "off":
         raise SandboxError(
-            f"--sandbox {settings.level} cannot give all its guarantees here: {serious[0]} "
+            f"--sandbox {settings.level} cannot give all its guarantees here: {lost[0]} "
             "(run customsrc doctor; leave --sandbox unset to run with a warning instead)"
         )
     caller_env = os.environ if environ is None else environ
     confined = settings.level != "off"
+    no_group = cgroups() if confined else None  # why limits are per process here (a warning only)
+    if no_group:
+        lost = [*lost, no_group]
     lease = uidpool.lease() if confined and is_root() else None
     uid = lease.uid if lease is not None else None
     group: RunGroup | None = None
     work: Workdir | None = None
     try:
         work = Workdir(tmpdir or caller_env.get("TMPDIR") or os.environ.get("TMPDIR"), uid)
-        if confined and cgroups() is None:
+        if confined and no_group is None:
             limits = settings.limits
             group = RunGroup(limits.memory, limits.processes)
         inside = chosen.inside(work.path)
@@ -305,7 +306,7 @@ def run_script(
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
         request = Request(command, shell, work.path, inside, env, caller_env, timeout, settings, uid, group is not None)
         launch = chosen.prepare(request)
-        if uid is not None and inside == work.path and not _reachable_by_others(work.outer, ()):
+        if uid is not None and inside == work.path and not _reachable_by_others(work.outer):
             raise SandboxError(
                 f"the sandbox user cannot reach the work directory under {os.path.dirname(work.outer)} "
                 "(a private TMPDIR): install bubblewrap, or set TMPDIR to a world-searchable folder such as /tmp"

@@ -20,8 +20,9 @@ an inherited memfd read by bash itself (``BASH_ENV=/dev/fd/3``) after the drop; 
 scripts are started by that same bash.
 
 Where a piece is missing (no bubblewrap, no user namespaces, no cgroups), the level falls back
-to the next best thing, and ``degraded()`` names each guarantee lost: a run warns once, or
-refuses (exit 2) when the level was asked for explicitly.
+to the next best thing, and ``degraded()`` names each isolation guarantee lost: a run warns once,
+or refuses (exit 2) when the level was asked for explicitly. Whole-run limits falling back to
+per-process rlimits (``cgroups()``) still limit, so that loss is only ever a warning.
 """
 
 from __future__ import annotations
@@ -350,9 +351,6 @@ class ConfinedLevel:
             lost.append(f"{why}: /tmp, /var/tmp and /dev/shm are shared and home folders visible")
             if _fallback_prefix("host", None) is None:
                 lost.append("no PID namespace here (unshare, user namespaces): a process may outlive its run")
-        reason = cgroups()
-        if reason:
-            lost.append(reason)
         return lost
 
     def inside(self, workdir: str) -> str:

@@ -69,21 +69,34 @@ class CLI:
     def source(self, script: str, name: str = "source.yaml", **kwargs: Any) -> Path:
         return write_yaml(self.tmp_path / name, source_doc(script, **kwargs))
 
+    def environment(self, env: dict[str, str] | None = None) -> dict[str, str]:
+        """This process's environment without any CUSTOMSRC_* variable, plus ``env``."""
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+        full_env.update(env or {})
+        return full_env
+
     def run(
         self, *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
     ) -> subprocess.CompletedProcess[str]:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
-        full_env["CUSTOMSRC_CACHE_DIR"] = str(self.tmp_path / "cache")
-        full_env.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "customsrc.cli", *args],
             capture_output=True,
             text=True,
-            env=full_env,
+            env=self.environment(env),
             input=stdin,
             timeout=timeout,
             cwd=self.tmp_path,
             check=False,
+        )
+
+    def start(self, *args: str, env: dict[str, str] | None = None, **popen: Any) -> subprocess.Popen[str]:
+        """The CLI started in the background (the caller waits for it and closes its pipes)."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "customsrc.cli", *args],
+            text=True,
+            env=self.environment(env),
+            cwd=self.tmp_path,
+            **popen,
         )
 
     def json(self, *args: str, **kwargs: Any) -> tuple[int, dict[str, Any], str]:

@@ -141,12 +141,10 @@ def test_output_flood_is_capped_in_memory_and_on_screen(cli: CLI, tmp_path: Path
     script = "head -c 500M /dev/zero | tr '\\0' a\n" + RESULT
     path = cli.source(script, array="$", version_path="version")
     report = tmp_path / "rss"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
-    env["CUSTOMSRC_CACHE_DIR"] = str(tmp_path / "cache")
     proc = subprocess.run(
         ["/usr/bin/time", "-f", "%M", "-o", str(report), "customsrc", "run", str(path), "--format", "json"],
         capture_output=True,
-        env=env,
+        env=cli.environment(),
         timeout=120,
         check=False,
     )

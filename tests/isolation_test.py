@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -134,15 +133,16 @@ def test_a_concurrent_run_cannot_read_or_kill_another_through_fetch_many(cli: CL
 def test_a_concurrent_run_in_another_customsrc_process_is_out_of_reach(cli: CLI, level: str) -> None:
     tag, needle = marker(), marker()
     victim, attacker = _pair(cli, tag, needle)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
-    env["CUSTOMSRC_SECRET_VICTIM_TOKEN"] = needle
-    first = subprocess.Popen(
-        [sys.executable, "-m", "customsrc.cli", "run", str(victim), "--format", "json", "--sandbox", level],
+    first = cli.start(
+        "run",
+        str(victim),
+        "--format",
+        "json",
+        "--sandbox",
+        level,
+        env={"CUSTOMSRC_SECRET_VICTIM_TOKEN": needle},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=cli.tmp_path,
     )
     try:
         proc = cli.run("run", str(attacker), "--format", "json", "--sandbox", level)
@@ -167,14 +167,15 @@ def test_secret_named_on_the_command_line_is_read_from_stdin_not_argv(cli: CLI) 
     path = cli.source(script, array="$", version_path="version")
 
     def cmdlines_with(value: str, *args: str, stdin: str | None) -> bool:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "customsrc.cli", "run", str(path), "--format", "json", *args],
+        proc = cli.start(
+            "run",
+            str(path),
+            "--format",
+            "json",
+            *args,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
-            env=env,
         )
         assert proc.stdin is not None
         proc.stdin.write(stdin or "")
@@ -389,7 +390,7 @@ def _as_user_runner(tmp_path: Path) -> list[str]:
     run by Debian's python3 (the test's own interpreter may live under root's 0700 home)."""
     python = shutil.which("python3", path="/usr/bin:/bin")
     if python is None or shutil.which("setpriv") is None:
-        pytest.skip("needs /usr/bin/python3 and setpriv (util-linux)")
+        pytest.fail("needs /usr/bin/python3 and setpriv: apt-get install python3 util-linux (.ci/run installs them)")
     copy = tmp_path / "pkg"
     shutil.copytree(ROOT / "customsrc", copy / "customsrc", ignore=shutil.ignore_patterns("__pycache__"))
     for data in ("schemas", "scripts", "templates"):
@@ -499,13 +500,8 @@ def test_sigterm_to_customsrc_kills_the_script_and_removes_its_work(cli: CLI, tm
     runs = tmp_path / "runs"
     runs.mkdir()
     path = cli.source(f"( exec -a {tag} sleep 300 ) &\nwait\n" + RESULT, array="$", version_path="version")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
-    env["TMPDIR"] = str(runs)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "customsrc.cli", "run", str(path), "--sandbox", level],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
+    proc = cli.start(
+        "run", str(path), "--sandbox", level, env={"TMPDIR": str(runs)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 20
     while not processes_with(tag) and time.monotonic() < deadline:

@@ -233,8 +233,7 @@ def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
         masker = Masker(secrets.values())
         args.masker = masker
         options = fetch_options(args)
-        allowed = tuple(os.path.realpath(d) for d in args.allow_read or ())
-        source = load_source(args.source, source_id=args.source_id, text=text, allow_read=allowed)
+        source = load_source(args.source, source_id=args.source_id, text=text, allow_read=options["allow_read"])
         inputs = pairs(args.input, "--input")
         masker = Masker([*secrets.values(), *secret_input_values(source, inputs)])
         args.masker = masker
