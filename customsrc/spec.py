@@ -224,9 +224,13 @@ def _text(value: Any) -> str | None:
 def _readable_roots(file: str | None, allow_read: tuple[str, ...]) -> tuple[str, ...]:
     from .resources import data_dir
 
-    roots = [os.path.dirname(os.path.abspath(file)) if file else os.getcwd(), *allow_read]
+    folder = os.path.dirname(os.path.abspath(file)) if file else os.getcwd()
+    roots = [folder, *allow_read]
     with contextlib.suppress(FileNotFoundError):
         roots.append(data_dir("scripts"))
+    if os.path.basename(folder) == "templates":
+        # The gallery's layout, installed or in a checkout: templates/NAME.yaml names ../scripts/NAME.py.
+        roots.append(os.path.join(os.path.dirname(folder), "scripts"))
     return tuple(os.path.realpath(r) for r in roots)
 
 

@@ -513,3 +513,20 @@ def test_sigterm_to_customsrc_kills_the_script_and_removes_its_work(cli: CLI, tm
     proc.stderr.close()
     assert processes_with(tag) == []
     assert list(runs.iterdir()) == []
+
+
+@pytest.mark.parametrize(("folder", "allowed"), [("templates", True), ("project", False)])
+def test_a_template_may_name_the_scripts_folder_beside_it(tmp_path: Path, folder: str, allowed: bool) -> None:
+    """The gallery's layout (templates/NAME.yaml naming ../scripts/NAME), installed or in a checkout,
+    and only that: any other folder's sibling stays out of reach."""
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "fetch.sh").write_text(RESULT)
+    (tmp_path / folder).mkdir()
+    doc = source_doc("", array="$", customsrc={"scriptFile": "../scripts/fetch.sh"})
+    path = write_yaml(tmp_path / folder / "source.yaml", doc)
+    proc = CLI(tmp_path).run("run", str(path), "--format", "json")
+    if allowed:
+        assert proc.returncode == 0, proc.stderr
+        assert versions(json.loads(proc.stdout)) == ["1"]
+    else:
+        assert proc.returncode == 2 and "outside the source's folder" in proc.stderr, proc.stderr
