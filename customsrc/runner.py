@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import selectors
 import signal
 import stat
@@ -121,16 +122,7 @@ class Workdir:
             os.fchown(self.fd, owner, owner)
 
     def write(self, name: str, text: str) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(name, flags, 0o600, dir_fd=self.fd)
-        try:
-            data = text.encode("utf-8", "surrogateescape")
-            while data:
-                data = data[os.write(fd, data) :]
-            if self.owner is not None:
-                os.fchown(fd, self.owner, self.owner)
-        finally:
-            os.close(fd)
+        _write_file(self.fd, name, text, self.owner)
 
     def entry(self, name: str) -> str:
         """A path to ``name`` in the real work directory, whatever happened to its path since."""
@@ -157,6 +149,68 @@ class Workdir:
             self.fd = -1
             if outer >= 0:
                 os.close(outer)
+
+
+class SandboxDir:
+    """A run's work directory made by the sandbox itself: a size-capped tmpfs mounted inside it.
+
+    Nothing is made on the host. Once the sandbox is set up (its preamble says so, before any
+    of the script's code runs) customsrc opens the directory through the sandbox process's root,
+    hands it to the run's uid and writes the script into it; the descriptor it keeps lets it read
+    the result after the sandbox is gone, and closing it frees the tmpfs, whatever way customsrc
+    ends (SIGKILL included), so nothing is ever left behind.
+    """
+
+    def __init__(self, inside: str, owner: int | None) -> None:
+        self.inside = inside
+        self.owner = owner
+        self.fd = -1
+        self.pending: dict[str, str] = {}
+
+    def write(self, name: str, text: str) -> None:
+        if self.fd < 0:
+            self.pending[name] = text
+            return
+        _write_file(self.fd, name, text, self.owner)
+
+    def attach(self, pid: int) -> None:
+        """Open the work directory as the sandbox of ``pid`` sees it (no link followed), own it to
+        the run's uid and write what waited for it."""
+        fd = os.open(f"/proc/{pid}/root", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            for part in self.inside.strip("/").split("/"):
+                fd, parent = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd), fd
+                os.close(parent)
+            if self.owner is not None:
+                os.fchown(fd, self.owner, self.owner)
+        except BaseException:
+            os.close(fd)
+            raise
+        self.fd = fd
+        pending, self.pending = self.pending, {}
+        for name, text in pending.items():
+            self.write(name, text)
+
+    def entry(self, name: str) -> str:
+        return f"/proc/self/fd/{self.fd}/{name}" if self.fd >= 0 else f"{self.inside}/.unreachable/{name}"
+
+    def remove(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _write_file(dir_fd: int, name: str, text: str, owner: int | None) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o600, dir_fd=dir_fd)
+    try:
+        data = text.encode("utf-8", "surrogateescape")
+        while data:
+            data = data[os.write(fd, data) :]
+        if owner is not None:
+            os.fchown(fd, owner, owner)
+    finally:
+        os.close(fd)
 
 
 FLATTEN_DEPTH = 32
@@ -285,13 +339,16 @@ def run_script(
     lease = uidpool.lease() if confined and is_root() else None
     uid = lease.uid if lease is not None else None
     group: RunGroup | None = None
-    work: Workdir | None = None
+    work: Workdir | SandboxDir | None = None
+    base = tmpdir or caller_env.get("TMPDIR") or os.environ.get("TMPDIR") or "/tmp"
     try:
-        work = Workdir(tmpdir or caller_env.get("TMPDIR") or os.environ.get("TMPDIR"), uid)
+        own = chosen.own_workdir()
+        work = SandboxDir(own, uid) if own is not None else Workdir(base, uid)
         if confined and no_group is None:
             limits = settings.limits
             group = RunGroup(limits.memory, limits.processes)
-        inside = chosen.inside(work.path)
+        host = work.path if isinstance(work, Workdir) else ""
+        inside = own if own is not None else chosen.inside(host)
         script_name = "fetch" + SUFFIX[shell]
         result_name = f"harness-{_uuid4()}.out"
         work.write(script_name, script)
@@ -304,14 +361,15 @@ def run_script(
         }
         found = _interpreter(shell, caller_env, settings, uid)
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
-        request = Request(command, shell, work.path, inside, env, caller_env, timeout, settings, uid, group is not None)
+        cgroup = group is not None
+        request = Request(command, shell, host, inside, env, caller_env, timeout, settings, uid, cgroup, base)
         launch = chosen.prepare(request)
-        if uid is not None and inside == work.path and not _reachable_by_others(work.outer):
+        if isinstance(work, Workdir) and uid is not None and inside == host and not _reachable_by_others(work.outer):
             raise SandboxError(
                 f"the sandbox user cannot reach the work directory under {os.path.dirname(work.outer)} "
                 "(a private TMPDIR): install bubblewrap, or set TMPDIR to a world-searchable folder such as /tmp"
             )
-        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output, stop, group)
+        outcome = _execute(launch, timeout, masker, on_output, settings.limits.output, stop, group, work)
         outcome = outcome._replace(env_names=launch.names, warnings=tuple(first_warnings(lost)))
         return outcome, read_result(work.entry(result_name), outcome)
     finally:
@@ -387,8 +445,8 @@ class _Child:
 
 
 def _high(fd: int) -> int:
-    """``fd`` moved above the numbers the child's file actions write (0-5), close-on-exec."""
-    if fd > 5:
+    """``fd`` moved above the numbers the child's file actions write (0-8), close-on-exec."""
+    if fd > 8:
         return fd
     import fcntl
 
@@ -397,16 +455,31 @@ def _high(fd: int) -> int:
     return moved
 
 
-def _spawn(launch: Launch) -> tuple[_Child, int, int]:
+class _Ends:
+    """The parent's ends of bubblewrap's info pipe (fd 4), its go-ahead pipe (fd 5) and the
+    preamble's ready (fd 6) and go (fd 7) pipes; -1 where the launch has none."""
+
+    def __init__(self) -> None:
+        self.info = self.hold = self.ready = self.go = -1
+
+    def close(self) -> None:
+        for fd in (self.info, self.hold, self.ready, self.go):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.info = self.hold = self.ready = self.go = -1
+
+
+def _spawn(launch: Launch) -> tuple[_Child, _Ends]:
     """Start the launch in a session of its own: stdin /dev/null, stdout and stderr piped, the
-    preamble on fd 3 and, for a bubblewrap that waits for its cgroup, its info pipe on fd 4 and
-    its go-ahead pipe on fd 5. Returns the child and the parent's ends of those two (or -1).
+    preamble on fd 3 and, for bubblewrap, the pipes of ``_Ends`` on fds 4 to 7.
 
     os.posix_spawn where the launch sets its own working directory (bubblewrap, unshare, the
     preamble's cd): importing subprocess (and the threading it loads) costs ~8 ms of start-up.
     """
     argv = launch.argv
     helper = os.path.basename(argv[0]) if argv else ""
+    ends = _Ends()
     if launch.preamble is None and helper != "unshare":
         import subprocess
 
@@ -422,10 +495,22 @@ def _spawn(launch: Launch) -> tuple[_Child, int, int]:
         )
         assert proc.stdout is not None
         assert proc.stderr is not None
-        return _Child(proc.pid, proc.stdout.fileno(), proc.stderr.fileno(), popen=proc), -1, -1
+        return _Child(proc.pid, proc.stdout.fileno(), proc.stderr.fileno(), popen=proc), ends
     if helper == "unshare":
         argv = [argv[0], f"--wd={launch.cwd}", *argv[1:]]
     opened: list[int] = []
+    child_ends: list[int] = []
+
+    def pipe(to_child: bool, number: int) -> int:
+        """A pipe whose other end is the child's fd ``number``; returns the parent's end."""
+        read, write = os.pipe()
+        mine, theirs = (write, read) if to_child else (read, write)
+        opened.append(mine)
+        theirs = _high(theirs)
+        child_ends.append(theirs)
+        actions.append((os.POSIX_SPAWN_DUP2, theirs, number))
+        return mine
+
     try:
         out_read, out_write = os.pipe()
         opened += [out_read, out_write]
@@ -438,21 +523,22 @@ def _spawn(launch: Launch) -> tuple[_Child, int, int]:
             (os.POSIX_SPAWN_DUP2, out_write, 1),
             (os.POSIX_SPAWN_DUP2, err_write, 2),
         ]
-        child_ends: list[int] = []
-        info_read = block_write = -1
-        if launch.preamble is not None:
-            memfd = _high(os.memfd_create("customsrc-env", os.MFD_CLOEXEC))
-            child_ends.append(memfd)
-            os.write(memfd, launch.preamble)
-            os.lseek(memfd, 0, os.SEEK_SET)
-            actions.append((os.POSIX_SPAWN_DUP2, memfd, 3))
-        if launch.sync:
-            info_read, info_write = os.pipe()
-            block_read, block_write = os.pipe()
-            info_write, block_read = _high(info_write), _high(block_read)
-            opened += [info_read, block_write]
-            child_ends += [info_write, block_read]
-            actions += [(os.POSIX_SPAWN_DUP2, info_write, 4), (os.POSIX_SPAWN_DUP2, block_read, 5)]
+        for data, number in ((launch.preamble, 3), (launch.seccomp, 8)):
+            if data is not None:  # an in-memory file: nothing on disk, gone with its last descriptor
+                memfd = _high(os.memfd_create("customsrc", os.MFD_CLOEXEC))
+                child_ends.append(memfd)
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(memfd, view) :]
+                os.lseek(memfd, 0, os.SEEK_SET)
+                actions.append((os.POSIX_SPAWN_DUP2, memfd, number))
+        if launch.info:
+            ends.info = pipe(False, 4)
+        if launch.hold:
+            ends.hold = pipe(True, 5)
+        if launch.handshake:
+            ends.ready = pipe(False, 6)
+            ends.go = pipe(True, 7)
         try:
             pid = os.posix_spawn(argv[0], argv, launch.env, file_actions=actions, setsid=True)
         finally:
@@ -463,35 +549,58 @@ def _spawn(launch: Launch) -> tuple[_Child, int, int]:
             with contextlib.suppress(OSError):
                 os.close(fd)
         raise
-    return _Child(pid, out_read, err_read), info_read, block_write
+    return _Child(pid, out_read, err_read), ends
 
 
-def _release(child: _Child, group: RunGroup | None, info_read: int, block_write: int) -> None:
-    """Put the run in its control group before any of its code runs: the first process at once,
-    and, for bubblewrap, its sandbox process (named on the info pipe, held on the go-ahead pipe)."""
-    if group is None:
-        return
-    with contextlib.suppress(ProcessLookupError, OSError):
-        group.place(child.pid)
-    if info_read < 0:
-        return
+def _read_until(fd: int, done: Callable[[bytes], bool], deadline: float) -> bytes:
+    """Bytes from ``fd`` until ``done`` says so, end of file, or the deadline."""
+    data = b""
+    while not done(data):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        if not select.select([fd], [], [], left)[0]:
+            break
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            break  # bubblewrap failed before its sandbox started: its stderr says why
+        data += chunk
+    return data
+
+
+def _setup(
+    child: _Child, group: RunGroup | None, ends: _Ends, work: Workdir | SandboxDir | None, deadline: float
+) -> None:
+    """Everything between the spawn and the script's first line: put the run in its control
+    group (the first process at once; bubblewrap's sandbox process, named on the info pipe,
+    while bubblewrap waits on the go-ahead pipe), then, where the sandbox makes the work
+    directory, wait for the preamble's ready, fill the directory and let the script start."""
     try:
-        data = b""
-        deadline = time.monotonic() + 10
-        while b"}" not in data and time.monotonic() < deadline:
-            chunk = os.read(info_read, 4096)
-            if not chunk:
-                break  # bubblewrap failed before its sandbox started: its stderr says why
-            data += chunk
-        found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
-        if found:
+        if group is not None:
             with contextlib.suppress(ProcessLookupError, OSError):
-                group.place(int(found.group(1)))
-        with contextlib.suppress(OSError):
-            os.write(block_write, b"1")
+                group.place(child.pid)
+        if ends.info < 0:
+            return
+        data = _read_until(ends.info, lambda d: b"}" in d, deadline)
+        found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
+        sandbox_pid = int(found.group(1)) if found else None
+        if group is not None and sandbox_pid is not None:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                group.place(sandbox_pid)
+        if ends.hold >= 0:
+            with contextlib.suppress(OSError):
+                os.write(ends.hold, b"1")
+        if ends.ready < 0 or sandbox_pid is None or not isinstance(work, SandboxDir):
+            return
+        if _read_until(ends.ready, bool, deadline) != b".":
+            return  # the sandbox failed (or the run timed out) before its script could start
+        try:
+            work.attach(sandbox_pid)
+        except OSError as exc:
+            raise SandboxError(f"cannot reach the run's work directory inside its sandbox ({exc.strerror})") from None
+        os.write(ends.go, b"1")
     finally:
-        os.close(info_read)
-        os.close(block_write)
+        ends.close()
 
 
 def _execute(
@@ -502,11 +611,12 @@ def _execute(
     output_cap: int,
     stop: Callable[[], bool] | None = None,
     group: RunGroup | None = None,
+    work: Workdir | SandboxDir | None = None,
 ) -> RunOutcome:
     start = time.monotonic()
-    proc, info_read, block_write = _spawn(launch)
+    proc, ends = _spawn(launch)
     try:
-        _release(proc, group, info_read, block_write)
+        _setup(proc, group, ends, work, start + timeout)
     except BaseException:
         _kill_group(proc.pid, signal.SIGKILL)
         proc.wait()

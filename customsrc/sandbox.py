@@ -6,7 +6,8 @@ from ``guarantees()`` so the runner, ``doctor`` and the README table speak of th
   only its own PID namespace (``unshare --pid --kill-child``, no new ``/proc``) so that nothing it
   starts outlives the run.
 * ``basic``  -- a world of its own (bubblewrap): own PID namespace and ``/proc``, private
-  ``/tmp``, ``/var/tmp``, ``/dev/shm`` and ``/run/lock`` (size-capped tmpfs, gone with the run),
+  ``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run/lock`` and work directory (size-capped tmpfs, gone
+  with the run),
   home folders and the project hidden, IPC and hostname of its own; as root, a uid of its own from
   a pool (``uidpool``) and a control group of its own (``cgroup``: memory and processes for the
   run as a whole); an explicit environment.
@@ -99,7 +100,8 @@ class Limits(NamedTuple):
     """Resource limits for ``basic`` and ``strict`` (``cpu_time`` None: the run's timeout).
 
     ``memory`` and ``processes`` hold for the run as a whole where a control group is available
-    (root), else per process (rlimits); ``disk`` caps each private temp folder."""
+    (root), else per process (rlimits); ``disk`` caps each private temp folder and the work
+    directory the sandbox makes."""
 
     memory: int = 2 << 30
     cpu_time: int | None = None
@@ -125,7 +127,7 @@ class Request(NamedTuple):
 
     command: list[str]  # interpreter and script path (as the script sees it)
     shell: str
-    workdir: str  # the work directory on the host
+    workdir: str  # the work directory on the host ('' when the level makes its own: ``own_workdir``)
     inside: str  # the work directory as the script sees it
     env: dict[str, str]  # inputs, result paths, TMPDIR, HOME (inside paths)
     caller_env: Mapping[str, str]
@@ -133,6 +135,7 @@ class Request(NamedTuple):
     settings: Settings
     uid: int | None = None  # the run's own uid when customsrc is root
     cgroup: bool = False  # the run has a control group of its own: limits are whole-run
+    tmpdir: str = "/tmp"  # where runs on the host keep their work directories (hidden from this one)
 
 
 class Launch(NamedTuple):
@@ -142,7 +145,10 @@ class Launch(NamedTuple):
     env: dict[str, str]
     cwd: str
     preamble: bytes | None = None  # bash read by the script's bash (BASH_ENV=/dev/fd/3)
-    sync: bool = False  # bubblewrap waits (--info-fd 4, --block-fd 5) until the run is in its cgroup
+    info: bool = False  # bubblewrap names its sandbox process on fd 4 (--info-fd)
+    hold: bool = False  # bubblewrap waits on fd 5 (--block-fd) until the run is in its cgroup
+    handshake: bool = False  # the preamble says it is ready on fd 6 and waits for a byte on fd 7
+    seccomp: bytes | None = None  # a seccomp program bubblewrap reads from fd 8 (--seccomp)
     names: tuple[str, ...] = ()  # the variables the script gets (names only)
 
 
@@ -165,6 +171,11 @@ if TYPE_CHECKING:
 
         def inside(self, workdir: str) -> str:
             """The work directory's path as the script sees it."""
+            ...
+
+        def own_workdir(self) -> str | None:
+            """The path of a work directory this level makes inside the sandbox for the run (a
+            size-capped tmpfs of its own), or None when the runner makes one on the host."""
             ...
 
 
@@ -259,6 +270,42 @@ def pid_namespace_prefix(network: str) -> list[str] | None:
     return None
 
 
+# -- the kernel keyring --------------------------------------------------------------------------
+
+# The kernel keeps a keyring per uid that outlives its processes: a run could leave a key there
+# for a later run that draws the same uid from the pool (or, without root, read the caller's own
+# keys). As Docker's default profile does, a seccomp filter denies add_key, request_key and keyctl
+# (EPERM). Per audit architecture: the native ABI and its 32-bit compat ABI.
+KEYRING_SYSCALLS = {
+    "x86_64": ((0xC000003E, (248, 249, 250)), (0x40000003, (286, 287, 288))),  # x86_64, i386
+    "aarch64": ((0xC00000B7, (217, 218, 219)), (0x40000028, (309, 310, 311))),  # aarch64, arm
+}
+X32_BIT = 0x40000000  # x86_64's x32 ABI: the same numbers with this bit set
+
+
+def keyring_filter(machine: str | None = None) -> bytes | None:
+    """A classic BPF seccomp program (bubblewrap's ``--seccomp``) denying the keyring calls, or
+    None on a machine this table does not know."""
+    import struct
+
+    arches = KEYRING_SYSCALLS.get(machine or os.uname().machine)
+    if arches is None:
+        return None
+    load, jump_eq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    program: list[tuple[int, int, int, int]] = []
+    for arch, numbers in arches:
+        if arch == 0xC000003E:
+            numbers = (*numbers, *(X32_BIT | n for n in numbers))
+        count = len(numbers)
+        block = [(load, 0, 0, 0)]  # seccomp_data.nr
+        block += [(jump_eq, count - i, 0, n) for i, n in enumerate(numbers)]  # true: on to deny
+        block += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+        program += [(load, 0, 0, 4), (jump_eq, 0, len(block), arch), *block]  # seccomp_data.arch
+    program.append((ret, 0, 0, allow))
+    return b"".join(struct.pack("<HBBI", *op) for op in program)
+
+
 # -- what the script's bash runs before the script ------------------------------------------------
 
 
@@ -270,7 +317,11 @@ def preamble(request: Request, env: Mapping[str, str]) -> bytes:
     """Bash source that sets the script's environment (``env``) and limits, then forgets itself."""
     limits = request.settings.limits
     cpu = max(1, int(limits.cpu_time if limits.cpu_time is not None else request.timeout + 0.999))
-    lines = ["exec 3<&-", "unset BASH_ENV", f"cd -- {_quote(request.inside)} || exit 126"]
+    lines = ["exec 3<&-"]
+    if not request.workdir:  # the work directory is the sandbox's own: customsrc fills it first
+        lines += ["printf . >&6 && read -r -n 1 -u 7 _ || exit 126"]
+    lines.append("exec 4>&- 5<&- 6>&- 7<&- 8<&-")
+    lines += ["unset BASH_ENV", f"cd -- {_quote(request.inside)} || exit 126"]
     # Every variable the helpers had is replaced or removed: only the script's own remain.
     lines.append("unset PATH")
     for name, value in env.items():
@@ -320,6 +371,9 @@ class OffLevel:
     def inside(self, workdir: str) -> str:
         return workdir
 
+    def own_workdir(self) -> str | None:
+        return None
+
     def prepare(self, request: Request) -> Launch:
         env = {**request.caller_env, **request.env}
         prefix = pid_namespace_prefix("host") or []
@@ -346,9 +400,12 @@ class ConfinedLevel:
 
     def degraded(self) -> list[str]:
         lost = []
+        if bubblewrap() is not None and keyring_filter() is None:
+            machine = os.uname().machine
+            lost.append(f"no keyring filter for {machine} here: a run may use the kernel keyring its uid keeps")
         if bubblewrap() is None and not self.strict:
             why = "bubblewrap missing (apt-get install bubblewrap)" if tool("bwrap") is None else "bubblewrap unusable"
-            lost.append(f"{why}: /tmp, /var/tmp and /dev/shm are shared and home folders visible")
+            lost.append(f"{why}: /tmp, /var/tmp and /dev/shm are shared, home folders visible, the keyring open")
             if _fallback_prefix("host", None) is None:
                 lost.append("no PID namespace here (unshare, user namespaces): a process may outlive its run")
         return lost
@@ -357,6 +414,11 @@ class ConfinedLevel:
         if bubblewrap() is None:
             return workdir
         return "/tmp/" + os.path.basename(os.path.dirname(workdir))
+
+    def own_workdir(self) -> str | None:
+        if bubblewrap() is None:
+            return None
+        return "/tmp/customsrc-" + os.urandom(8).hex()
 
     def prepare(self, request: Request) -> Launch:
         problem = self.unavailable(request.settings.network)
@@ -372,15 +434,31 @@ class ConfinedLevel:
             prefix = _fallback_prefix(request.settings.network, request.uid)
             return Launch([*(prefix or []), *tail], dict(HELPER_ENV), request.workdir, code, names=names)
         argv = [bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
+        own = not request.workdir
+        if own or request.cgroup:
+            argv += ["--info-fd", "4"]
         if request.cgroup:
-            argv += ["--info-fd", "4", "--block-fd", "5"]
+            argv += ["--block-fd", "5"]
+        seccomp = keyring_filter()
+        if seccomp is not None:
+            argv += ["--seccomp", "8"]
         argv.append("--")
         if request.uid is not None:  # bubblewrap ran as root: drop to the run's uid, then the script
             unshare = tool("unshare")
             if unshare is None:
                 raise SandboxError("the sandbox needs unshare (util-linux) to drop root: apt-get install util-linux")
             argv += [unshare, "--setuid", str(request.uid), "--setgid", str(request.uid), "--"]
-        return Launch([*argv, *tail], dict(HELPER_ENV), "/", code, sync=request.cgroup, names=names)
+        return Launch(
+            [*argv, *tail],
+            dict(HELPER_ENV),
+            "/",
+            code,
+            info=own or request.cgroup,
+            hold=request.cgroup,
+            handshake=own,
+            seccomp=seccomp,
+            names=names,
+        )
 
     def _namespaces(self, request: Request) -> list[str]:
         args = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
@@ -401,12 +479,15 @@ class ConfinedLevel:
                 args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
         for folder in hidden_folders(request.caller_env, settings, self.strict):
             args += ["--tmpfs", folder]
-        base = os.path.dirname(os.path.dirname(request.workdir))  # other runs' work directories
-        if base not in ("/", *SYSTEM, *PRIVATE_TEMP) and not any(s.startswith(base + "/") for s in SYSTEM):
+        base = os.path.realpath(request.tmpdir or "/tmp")  # other runs' work directories on the host
+        shared = base in ("/", *SYSTEM, *PRIVATE_TEMP) or any(s.startswith(base + "/") for s in SYSTEM)
+        if not shared and os.path.isdir(base):
             args += ["--tmpfs", base]
         for folder in settings.allow_read:
             if os.path.isdir(folder):
                 args += ["--ro-bind", folder, folder]
+        if not request.workdir:  # a tmpfs of the run's own, capped like the temp folders
+            return [*args, "--perms", "0700", "--size", size, "--tmpfs", request.inside]
         return [*args, "--bind", request.workdir, request.inside]
 
 

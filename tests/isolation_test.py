@@ -269,6 +269,46 @@ def test_private_temp_folders_are_capped_and_vanish(cli: CLI, level: str) -> Non
         assert versions(doc) == ["no"]  # 20M does not fit in an 8M /tmp
 
 
+KEYRING = """
+python3 - <<'PY' > "$HARNESS_ARTIFACT_RESULT_PATH"
+import ctypes, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+add_key, keyctl = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
+if os.environ["ROLE"] == "writer":
+    key = libc.syscall(add_key, b"user", os.environ["TAG"].encode(), b"s3cret", 6, -4)  # user keyring
+    seen = "stored" if key > 0 else os.strerror(ctypes.get_errno())
+else:
+    key = libc.syscall(keyctl, 10, -4, b"user", os.environ["TAG"].encode(), 0)  # KEYCTL_SEARCH
+    buf = ctypes.create_string_buffer(64)
+    size = libc.syscall(keyctl, 11, key, buf, 64) if key > 0 else -1  # KEYCTL_READ
+    seen = "read:" + buf.raw[:size].decode() if size > 0 else os.strerror(ctypes.get_errno())
+    if key > 0:
+        libc.syscall(keyctl, 21, key)  # KEYCTL_INVALIDATE: leave the host's keyring as it was
+print(json.dumps([{"version": seen}]))
+PY
+"""
+
+
+@ROOT_ONLY
+@pytest.mark.skipif(os.uname().machine not in ("x86_64", "aarch64"), reason="syscall numbers known here")
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_a_run_leaves_nothing_in_the_kernel_keyring_for_the_next_one(cli: CLI, level: str) -> None:
+    """The kernel keeps a keyring per uid beyond its processes: with a one-uid pool, a later run
+    gets the same uid and would read what an earlier one stored there."""
+    tag = marker()
+    env = {"CUSTOMSRC_UID_POOL": "1879113600:1"}
+    seen = []
+    for role in ("writer", "reader"):
+        inputs = [{"name": "ROLE", "type": "String", "value": role}, {"name": "TAG", "type": "String", "value": tag}]
+        code, doc, err = run(cli, KEYRING, "--sandbox", level, inputs=inputs, env=env)
+        assert code == 0, err
+        seen += versions(doc)
+    if level == "off":
+        assert seen == ["stored", "read:s3cret"]  # control: root's keyring carries it across runs
+    else:
+        assert seen == ["Operation not permitted", "Operation not permitted"]
+
+
 # -- 4. the work directory ----------------------------------------------------------------------
 
 SWAP = """
@@ -297,6 +337,26 @@ def test_swapping_the_work_directory_for_a_link_never_steers_clean_up(cli: CLI, 
         assert versions(doc) == ["swapped"]  # control: the swap itself happens; clean-up ignores it
     for leftover in runs.iterdir():  # whatever the script did, nothing of the run stays but its own link
         assert leftover.is_symlink() or not leftover.exists(), leftover
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_the_work_directory_is_capped_as_a_whole(cli: CLI, tmp_path: Path, level: str) -> None:
+    """Files each under --max-file-size must not add up past --disk in the work directory either."""
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    script = (
+        "n=0; for i in 1 2 3 4 5 6; do head -c 3M /dev/zero > part$i 2>/dev/null && n=$((n+1)); done; rm -f part*\n"
+        'echo "[{\\"version\\": \\"$n\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    )
+    code, doc, err = run(
+        cli, script, "--sandbox", level, "--disk", "8M", "--max-file-size", "4M", env={"TMPDIR": str(runs)}
+    )
+    assert code == 0, err
+    if level == "off":
+        assert versions(doc) == ["6"]  # control: 18 MB of 3 MB files on the host's disk
+    else:
+        assert int(versions(doc)[0]) < 3  # 8 MB hold two 3 MB files
+    assert list(runs.iterdir()) == []
 
 
 def test_clean_up_removes_deep_and_locked_trees(cli: CLI, tmp_path: Path) -> None:
@@ -501,7 +561,13 @@ def test_sigterm_to_customsrc_kills_the_script_and_removes_its_work(cli: CLI, tm
     runs.mkdir()
     path = cli.source(f"( exec -a {tag} sleep 300 ) &\nwait\n" + RESULT, array="$", version_path="version")
     proc = cli.start(
-        "run", str(path), "--sandbox", level, env={"TMPDIR": str(runs)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        "run",
+        str(path),
+        "--sandbox",
+        level,
+        env={"TMPDIR": str(runs)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 20
     while not processes_with(tag) and time.monotonic() < deadline:
@@ -513,6 +579,38 @@ def test_sigterm_to_customsrc_kills_the_script_and_removes_its_work(cli: CLI, tm
     proc.stderr.close()
     assert processes_with(tag) == []
     assert list(runs.iterdir()) == []
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_sigkill_to_customsrc_leaves_no_work_directory_on_the_host(cli: CLI, tmp_path: Path, level: str) -> None:
+    """No clean-up code runs after SIGKILL: at basic and strict the work directory is a tmpfs that
+    only customsrc's descriptor and the sandbox hold, so the kernel frees it; bubblewrap's
+    --die-with-parent ends the script."""
+    tag = marker()
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    path = cli.source(
+        f"echo data > kept\n( exec -a {tag} sleep 300 ) &\nwait\n" + RESULT, array="$", version_path="version"
+    )
+    proc = cli.start("run", str(path), "--sandbox", level, env={"TMPDIR": str(runs)}, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 20
+    while not processes_with(tag) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_with(tag), "the script never started"
+    proc.kill()
+    proc.wait(timeout=20)
+    deadline = time.monotonic() + 5
+    while processes_with(tag) and level != "off" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = processes_with(tag)
+    left = list(runs.rglob("kept"))
+    for pid in survivors:
+        os.kill(pid, 9)
+    shutil.rmtree(runs, ignore_errors=True)
+    if level == "off":
+        assert left  # control: a work directory on the host stays when customsrc cannot clean up
+    else:
+        assert (survivors, left) == ([], [])
 
 
 @pytest.mark.parametrize(("folder", "allowed"), [("templates", True), ("project", False)])

@@ -83,7 +83,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--pass-env", action="append", metavar="NAME", help="let the script see this variable of yours"
     )
     sandbox.add_argument("--memory", metavar="SIZE", help="memory for the whole run (2G)")
-    sandbox.add_argument("--disk", metavar="SIZE", help="size of each private temp folder, /tmp included (1G)")
+    sandbox.add_argument(
+        "--disk", metavar="SIZE", help="size of each private temp folder, /tmp and the work directory included (1G)"
+    )
     sandbox.add_argument("--cpu-time", metavar="DURATION", help="CPU-time limit (default: the timeout)")
     sandbox.add_argument("--max-file-size", metavar="SIZE", help="largest file the script may write (1G)")
     sandbox.add_argument("--max-open-files", type=int, metavar="N", help="open files (1024)")
