@@ -622,6 +622,22 @@ def validate_https___customsrc_dev_schemas_source_schema_json__definitions_custo
                             data__secrets_item__description = data__secrets_item["description"]
                             if not isinstance(data__secrets_item__description, (str)):
                                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".secrets[{data__secrets_x}].description".format(**locals()) + " must be string")
+                        if "input" in data__secrets_item_keys:
+                            data__secrets_item_keys.remove("input")
+                            data__secrets_item__input = data__secrets_item["input"]
+                            if not isinstance(data__secrets_item__input, (str)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secrets[{data__secrets_x}].input".format(**locals()) + " must be string")
+                        if "with" in data__secrets_item_keys:
+                            data__secrets_item_keys.remove("with")
+                            data__secrets_item__with = data__secrets_item["with"]
+                            if not isinstance(data__secrets_item__with, (list, tuple)):
+                                raise JsonSchemaValueException("" + (name_prefix or "data") + ".secrets[{data__secrets_x}].with".format(**locals()) + " must be array")
+                            data__secrets_item__with_is_list = isinstance(data__secrets_item__with, (list, tuple))
+                            if data__secrets_item__with_is_list:
+                                data__secrets_item__with_len = len(data__secrets_item__with)
+                                for data__secrets_item__with_x, data__secrets_item__with_item in enumerate(data__secrets_item__with):
+                                    if not isinstance(data__secrets_item__with_item, (str)):
+                                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".secrets[{data__secrets_x}].with[{data__secrets_item__with_x}]".format(**locals()) + " must be string")
                         if data__secrets_item_keys:
                             raise JsonSchemaValueException("" + (name_prefix or "data") + ".secrets[{data__secrets_x}]".format(**locals()) + " must not contain "+str(data__secrets_item_keys)+" properties")
         if data_keys:

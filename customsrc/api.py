@@ -157,7 +157,7 @@ def fetch(
     )
     result = FetchResult(source=source)
     result.explain = result_explain
-    masker = _masker_for(source, inputs, secrets)
+    masker = _masker_for(secrets)
     timings = result.timings
     try:
         _fetch_into(
@@ -191,13 +191,10 @@ def fetch(
     return result
 
 
-def _masker_for(source: Source, inputs: Mapping[str, str] | None, secrets: Mapping[str, str] | None) -> Masker:
-    """Every value that must never come back: all supplied secrets (used or not) and the values
-    given for ``Secret``-type inputs."""
-    values = list((secrets or {}).values())
-    secret_inputs = {var.name for var in source.inputs if var.type == "Secret"}
-    values += [v for k, v in (inputs or {}).items() if k in secret_inputs]
-    return Masker(values)
+def _masker_for(secrets: Mapping[str, str] | None) -> Masker:
+    """Every value that must never come back: all supplied secrets, used or not. (A ``Secret``
+    input's value is a secret's name, as in Harness; the value it resolves to is one of these.)"""
+    return Masker(list((secrets or {}).values()))
 
 
 def _mask_result(result: FetchResult, masker: Masker) -> None:

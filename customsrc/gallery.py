@@ -20,13 +20,20 @@ else:
     from .records import NamedTuple
 
 
+class GallerySecret(NamedTuple):
+    name: str
+    description: str
+    input: str  # the Secret input whose value names it ('' when none)
+    beside: tuple[str, ...]  # inputs it is given with (a user name)
+
+
 class Entry(NamedTuple):
     name: str
     path: str
     source: Source
     description: str
     tested_against: str
-    secrets: tuple[tuple[str, str], ...]
+    secrets: tuple[GallerySecret, ...]
     inputs: tuple[dict[str, Any], ...]
 
 
@@ -56,15 +63,24 @@ def entry(name: str) -> Entry:
         source=load_source(path),
         description=str(settings.get("description", "")),
         tested_against=str(settings.get("testedAgainst", "")),
-        secrets=tuple((s["name"], s.get("description", "")) for s in settings.get("secrets") or []),
+        secrets=tuple(
+            GallerySecret(s["name"], s.get("description", ""), s.get("input", ""), tuple(s.get("with") or ()))
+            for s in settings.get("secrets") or []
+        ),
         inputs=tuple(document["spec"].get("inputs") or []),
     )
 
 
 def example_command(item: Entry) -> str:
+    """A command that runs the template as printed, with its secrets: each named in its Secret
+    input (as in Harness) and read from standard input by ``--secret NAME``, never on argv."""
     parts = [f"customsrc run {item.path}"]
     for variable in item.inputs:
         if variable.get("type") != "Secret" and str(variable.get("value", "")).startswith("<+input>"):
             parts.append(f"--input {variable['name']}=...")
-    parts += [f"--secret {name}=..." for name, _ in item.secrets]
+    for secret in item.secrets:
+        parts += [f"--input {name}=..." for name in secret.beside]
+        if secret.input:
+            parts.append(f"--input {secret.input}={secret.name}")
+        parts.append(f"--secret {secret.name}")
     return " ".join(parts)

@@ -58,11 +58,32 @@ def lookup_secret(name: str, secrets: Mapping[str, str]) -> str | None:
     return None
 
 
+# A Harness secret reference: an identifier, optionally scoped to the account or the organisation.
+SECRET_REFERENCE = re.compile(r"(?:(?:account|org|project)\.)?[A-Za-z_][A-Za-z0-9_$]{0,127}\Z")
+
+
 def _missing_secret(name: str, where: str) -> SecretError:
+    bare = name.split(".", 1)[1] if name.startswith(("account.", "org.", "project.")) else name
     return SecretError(
-        f"secret {name!r} ({where}) was not supplied; pass --secret {name}=VALUE, a --secrets-file "
-        f"line {name}=VALUE, or set {secret_env_key(name)}"
+        f"secret {name!r} ({where}) was not supplied; pass --secret {bare} (its value is then read from "
+        f"standard input), a --secrets-file line {bare}=VALUE, or set {secret_env_key(bare)}"
     )
+
+
+def _secret_input(name: str, reference: str, secrets: Mapping[str, str]) -> str:
+    """The value of the secret a ``Secret`` input names, as Harness resolves it: the input's value
+    is a secret's identifier, never the secret itself."""
+    if not SECRET_REFERENCE.match(reference):
+        # Not an identifier: most likely the secret itself was given. Never repeat it.
+        raise SecretError(
+            f"input {name} is a Secret input: its value names a secret (an identifier such as "
+            f"{name.lower()}, optionally account. or org. scoped), it does not hold one; pass "
+            f"--input {name}={name.lower()} with --secret {name.lower()} (read from standard input)"
+        )
+    value = lookup_secret(reference, secrets)
+    if value is None:
+        raise _missing_secret(reference, f"named by Secret input {name}")
+    return value
 
 
 class _Renderer:
@@ -136,15 +157,9 @@ def render_source(
                 harness_message=f"Env. variable [{var.name}] value found to be null",
             )
         assert value is not None
-        if var.type == "Secret" and var.name not in inputs and value.strip():
-            secret = lookup_secret(value, renderer.secrets)
-            if secret is None:
-                raise _missing_secret(value, f"input {var.name}")
-            renderer.used_secrets.append(secret)
-            env[var.name] = secret
-            continue
         rendered = renderer.render(value, f"input {var.name}")
-        if var.type == "Secret":
+        if var.type == "Secret" and rendered.strip():
+            rendered = _secret_input(var.name, rendered.strip(), renderer.secrets)
             renderer.used_secrets.append(rendered)
         env[var.name] = rendered
     script = renderer.render(source.script, "script") if source.has_script else ""

@@ -294,9 +294,8 @@ def keyring_filter(machine: str | None = None) -> bytes | None:
     load, jump_eq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
     allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
     program: list[tuple[int, int, int, int]] = []
-    for arch, numbers in arches:
-        if arch == 0xC000003E:
-            numbers = (*numbers, *(X32_BIT | n for n in numbers))
+    for arch, native in arches:
+        numbers = (*native, *(X32_BIT | n for n in native)) if arch == 0xC000003E else native
         count = len(numbers)
         block = [(load, 0, 0, 0)]  # seccomp_data.nr
         block += [(jump_eq, count - i, 0, n) for i, n in enumerate(numbers)]  # true: on to deny

@@ -45,7 +45,7 @@ def test_nothing_secret_comes_back(tmp_path: Path) -> None:
     inputs = [{"name": "TOKEN", "type": "Secret", "value": "tok"}]
     path = source(tmp_path, script, version="1", attributes=[("u", "u")], inputs=inputs)
     seen: list[bytes] = []
-    result = customsrc.fetch(path, inputs={"TOKEN": SECRET}, on_output=lambda _name, data: seen.append(data))
+    result = customsrc.fetch(path, secrets={"tok": SECRET}, on_output=lambda _name, data: seen.append(data))
     everything = repr([result.artifacts, result.selected, result.expressions, result.warnings])
     everything += result.run.stdout_tail + result.run.stderr_tail + b"".join(seen).decode()
     assert SECRET not in everything

@@ -297,13 +297,27 @@ def test_lone_surrogates_and_unicode_survive_every_format(cli: CLI, count: int) 
     assert len(doc["artifacts"]) == count
 
 
-def test_secret_input_given_with_input_is_masked(cli: CLI) -> None:
+def test_secret_input_names_a_secret_resolved_from_stdin_and_masked(cli: CLI) -> None:
     inputs = [{"name": "TOKEN", "type": "Secret", "value": "tok"}]
     script = (
         'echo "using $TOKEN"\necho "[{\\"v\\": \\"1\\", \\"t\\": \\"$TOKEN\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
     )
     path = cli.source(script, array="$", version_path="v", version="1", attributes=[("t", "t")], inputs=inputs)
-    proc = cli.run("run", str(path), "--format", "json", "--input", f"TOKEN={SECRET}")
-    assert proc.returncode == 0
-    assert SECRET not in proc.stdout + proc.stderr
-    assert json.loads(proc.stdout)["selected"]["metadata"]["t"] == MASK
+    for fmt in ("json", "yaml", "env", "table"):
+        proc = cli.run(
+            "run",
+            str(path),
+            "--format",
+            fmt,
+            "--input",
+            "TOKEN=org.ci_token",
+            "--secret",
+            "ci_token",
+            stdin=SECRET + "\n",
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert SECRET not in proc.stdout + proc.stderr
+        assert MASK in proc.stdout
+    unresolved = cli.run("run", str(path), "--input", "TOKEN=ci_token")
+    assert unresolved.returncode == 2
+    assert "secret 'ci_token' (named by Secret input TOKEN) was not supplied" in unresolved.stderr

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from customsrc.gallery import entries, entry
+from customsrc.gallery import entries, entry, example_command
 from customsrc.lint import lint
+from customsrc.render import secret_env_key
 
 from . import servers
 from .helpers import CLI
@@ -45,8 +46,11 @@ def run(cli: CLI, name: str, url: str, *extra: str, **inputs: str) -> tuple[int,
     """Run a template; ``input_NAME=value`` keywords set further inputs."""
     inputs = {k.removeprefix("input_").upper(): v for k, v in inputs.items()}
     values = {"REPO_URL": url, **REQUIRED[name], **inputs}
-    args = [f"--input={k}={v}" for k, v in values.items()]
-    proc = cli.run("run", entry(name).path, "--format", "json", "-q", *args, *extra)
+    # A Secret input names the template's secret, as in Harness; the value comes from the environment.
+    named = {s.input: s.name for s in entry(name).secrets if s.input}
+    env = {secret_env_key(named[k]): v for k, v in values.items() if k in named}
+    args = [f"--input={k}={named.get(k, v)}" for k, v in values.items()]
+    proc = cli.run("run", entry(name).path, "--format", "json", "-q", *args, *extra, env=env)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
@@ -282,7 +286,7 @@ def test_nexus3_components(cli: CLI) -> None:
             "--version",
             "1.9.0",
             input_repo_user="deployer",
-            input_repo_password="s3cr3t-pw",  # --input on a Secret input is the secret's value
+            input_repo_password="s3cr3t-pw",  # given as the template's secret, named in REPO_PASSWORD
         )
     assert code == 0, err
     assert [a["version"] for a in doc["artifacts"]] == ["2.0.0", "1.9.0", "1.0.0"]
@@ -295,6 +299,42 @@ def test_nexus3_components(cli: CLI) -> None:
     }
     assert len(seen) == 2
     assert seen[0][1]["Authorization"] == "Basic ZGVwbG95ZXI6czNjcjN0LXB3"  # deployer:s3cr3t-pw
+
+
+def test_the_example_command_authenticates_as_printed(cli: CLI) -> None:
+    """`gallery show`'s example, with its `...` filled in and the secret typed on stdin, sends the
+    credentials: the Secret input names the secret, as Harness resolves it."""
+    import shlex
+
+    item = entry("nexus3-components")
+    filled = {"REPO_URL": None, "REPO_USER": "deployer", **REQUIRED["nexus3-components"]}
+    routes = {
+        "/service/rest/v1/search?repository=maven-releases&name=app&sort=version&direction=desc": (
+            200,
+            {"Content-Type": "application/json"},
+            servers.json_body({"items": [nexus_component("1.0.0", 100)], "continuationToken": None}),
+        )
+    }
+    with servers.recorded(routes) as (url, seen):
+        filled["REPO_URL"] = url
+        argv = shlex.split(example_command(item))
+        assert argv[:2] == ["customsrc", "run"]
+        args = [a.replace("=...", f"={filled[a.split('=')[0]]}") if a.endswith("=...") else a for a in argv[2:]]
+        assert "--input" in args and "--secret" in args
+        proc = cli.run("run", *args, "--format", "json", "-q", stdin="s3cr3t-pw\n")
+    assert proc.returncode == 0, proc.stderr
+    assert seen[0][1]["Authorization"] == "Basic ZGVwbG95ZXI6czNjcjN0LXB3"  # deployer:s3cr3t-pw
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_example_command_names_its_secrets_in_their_inputs(name: str) -> None:
+    item = entry(name)
+    command = example_command(item)
+    for secret in item.secrets:
+        assert f"--input {secret.input}={secret.name} " in command
+        assert command.endswith(f"--secret {secret.name}") or f"--secret {secret.name} " in command
+        assert all(f"--input {beside}=..." in command for beside in secret.beside)
+    assert "--secret" not in command or "=..." not in command.split("--secret", 1)[1].split()[0]
 
 
 def release(tag: str, published: str, *, draft: bool = False, prerelease: bool = False) -> dict[str, Any]:

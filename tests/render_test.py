@@ -63,7 +63,7 @@ def test_secret_from_environment_key(tmp_path: Path) -> None:
 
 def test_missing_secret(tmp_path: Path) -> None:
     src = load(tmp_path, script='echo <+secrets.getValue("nope")>')
-    with pytest.raises(SecretError, match="pass --secret nope=VALUE") as info:
+    with pytest.raises(SecretError, match="pass --secret nope ") as info:
         render_source(src)  # type: ignore[arg-type]
     assert "CUSTOMSRC_SECRET_NOPE" in info.value.message
 
@@ -97,6 +97,24 @@ def test_template_variables_feed_inputs(tmp_path: Path) -> None:
     doc = template_doc(spec, variables=[{"name": "repo", "type": "String", "value": "releases"}])
     path = write_yaml(tmp_path / "t.yaml", doc)
     assert render_source(load_source(str(path))).env == {"REPO": "releases"}
+
+
+def test_a_secret_input_given_with_input_names_a_secret_too(tmp_path: Path) -> None:
+    src = load(tmp_path, inputs=[{"name": "TOKEN", "type": "Secret", "value": ""}])
+    rendered = render_source(src, inputs={"TOKEN": "org.nexus_token"}, secrets={"nexus_token": "hunter2"})  # type: ignore[arg-type]
+    assert rendered.env == {"TOKEN": "hunter2"}
+    with pytest.raises(SecretError) as info:
+        render_source(src, inputs={"TOKEN": "account.other"}, secrets={"nexus_token": "hunter2"})  # type: ignore[arg-type]
+    assert info.value.message.startswith("secret 'account.other' (named by Secret input TOKEN) was not supplied")
+    assert "--secret other " in info.value.message
+
+
+def test_a_secret_given_in_place_of_its_name_is_refused_and_never_repeated(tmp_path: Path) -> None:
+    src = load(tmp_path, inputs=[{"name": "TOKEN", "type": "Secret", "value": ""}])
+    with pytest.raises(SecretError) as info:
+        render_source(src, inputs={"TOKEN": "s3cr3t-pw!"})  # type: ignore[arg-type]
+    assert "s3cr3t" not in info.value.message
+    assert "its value names a secret" in info.value.message
 
 
 def test_empty_secret_input_means_no_secret(tmp_path: Path) -> None:

@@ -52,8 +52,8 @@ def main(args: argparse.Namespace) -> int:
         )
     if item.secrets:
         out.write("secrets:\n")
-        for name, description in item.secrets:
-            out.write(f"  {name}: {description}\n")
+        for secret in item.secrets:
+            out.write(f"  {secret.name}: {secret.description}\n")
     source = item.source
     out.write(f"mapping: {source.artifacts_array_path} -> version {source.version_path}")
     out.write("".join(f", {name} {path}" for name, path in source.attributes) + "\n")

@@ -204,11 +204,6 @@ def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def secret_input_values(source: Any, inputs: dict[str, str]) -> list[str]:
-    """Values given with --input for Secret-type inputs: secrets too, to be masked."""
-    return [v for k, v in inputs.items() if any(i.name == k and i.type == "Secret" for i in source.inputs)]
-
-
 def main(args: argparse.Namespace, *, text: str | None = None) -> int:
     prepare_process()
     if isinstance(args.source, list):
@@ -237,7 +232,7 @@ def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
         options = fetch_options(args)
         source = load_source(args.source, source_id=args.source_id, text=text, allow_read=options["allow_read"])
         inputs = pairs(args.input, "--input")
-        masker = Masker([*secrets.values(), *secret_input_values(source, inputs)])
+        masker = Masker(list(secrets.values()))
         args.masker = masker
         out = sys.stderr.buffer
 
