@@ -12,7 +12,9 @@ field for (``payloadSchema``, ``description`` ...) are dropped, each with a warn
 from __future__ import annotations
 
 import copy
+import re
 
+from .errors import SourceError
 from .spec import Source
 
 TYPE_CHECKING = False
@@ -56,10 +58,72 @@ def source_entry(source: Source) -> dict[str, Any]:
     return {"identifier": entry["identifier"], "type": "CustomArtifact", "spec": spec}
 
 
+# What Harness's published NextGen schema accepts, written out here (the schema itself is
+# Harness's file; tests/export_test.py checks every export against it).
+DURATION = re.compile(r"[1-9]\d+s|(?:[1-9]\d*[mhwd])+(?:\s?\d+[smhwd])*")  # fullmatch: a bare "2s" is refused
+VARIABLE_NAME = re.compile(r"[a-zA-Z_][0-9a-zA-Z_.$-]{0,127}\Z")
+IDENTIFIER = re.compile(r"[a-zA-Z_][0-9a-zA-Z_]{0,127}\Z")
+NUMBER = re.compile(r"[+-]?[0-9]*\.?[0-9]+\Z")
+EXPRESSION = re.compile(r"<\+.+>")
+
+
+def _variables(items: list[dict[str, Any]], where: str) -> None:
+    """Harness's NGVariable rules for inputs, attributes and template variables; String and
+    Secret values written as YAML numbers become strings (Harness reads them as text anyway)."""
+    for index, variable in enumerate(items):
+        name, kind, value = variable.get("name"), variable.get("type", "String"), variable.get("value")
+        field = f"{where}[{index}] ({name})"
+        if not isinstance(name, str) or not VARIABLE_NAME.match(name):
+            raise SourceError(
+                f"cannot export: {field}: Harness names are letters, digits, _ . $ -, not starting with a digit"
+            )
+        if value is None:
+            raise SourceError(
+                f"cannot export: {field} has no value and Harness requires one; "
+                "write value: <+input> to ask for it at run time, or give a default"
+            )
+        if kind in ("String", "Secret") and isinstance(value, (int, float)) and not isinstance(value, bool):
+            variable["value"] = value = str(value)
+        if kind == "Secret" and "<+secrets.getValue(" in str(value):
+            raise SourceError(
+                f"cannot export: {field}: a Secret input's value is the secret's identifier, "
+                "not a <+secrets.getValue()> expression (Harness refuses it)"
+            )
+        numeric = isinstance(value, (int, float)) or value == "" or NUMBER.match(str(value))
+        if kind == "Number" and not (numeric or EXPRESSION.search(str(value))):
+            raise SourceError(
+                f"cannot export: {field}: a Number's value must be a number or an expression, not {value!r}"
+            )
+
+
+def check_for_harness(entry: dict[str, Any]) -> None:
+    """Refuse (exit 2, naming the field) what Harness's schema rejects in an exported source entry."""
+    if not IDENTIFIER.match(str(entry.get("identifier", ""))):
+        raise SourceError(
+            f"cannot export: identifier {entry.get('identifier')!r}: Harness identifiers are letters, digits "
+            "and _, not starting with a digit, at most 128"
+        )
+    spec = entry["spec"]
+    timeout = spec.get("timeout")
+    if timeout is not None:
+        text = str(timeout)
+        if text and "<+" not in text and not DURATION.fullmatch(text):
+            raise SourceError(
+                f"cannot export: spec.timeout {text!r} is not a duration Harness accepts (seconds only from 10s, "
+                "else minutes, hours, days or weeks: 10s, 1m, 1m30s, 2h); set timeout: 10s or more"
+            )
+    _variables(spec.get("inputs") or [], "spec.inputs")
+    fetch = (spec.get("scripts") or {}).get("fetchAllArtifacts") or {}
+    attributes = fetch.get("attributes") or []
+    _variables(attributes, "fetchAllArtifacts.attributes")
+
+
 def export(source: Source, kind: str) -> tuple[dict[str, Any], list[str]]:
-    """The Harness YAML document for ``kind`` and the warnings about what was left out."""
+    """The Harness YAML document for ``kind`` and the warnings about what was left out; a source
+    Harness's schema would reject is a SourceError naming the field."""
     warnings = dropped_settings(source.raw.get("customsrc") or {})
     entry = source_entry(source)
+    check_for_harness(entry)
     identifier = source.identifier
     if kind == "source":
         return entry, warnings

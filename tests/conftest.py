@@ -26,3 +26,8 @@ def harness() -> dict[str, object]:
         pytest.skip("Harness's published schema is not beside this checkout (../shared/harness-schema)")
     schema: dict[str, object] = json.loads(HARNESS_SCHEMA.read_text())
     return schema
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``corpus`` read what the rest of the suite wrote: they run last."""
+    items.sort(key=lambda item: item.get_closest_marker("corpus") is not None)

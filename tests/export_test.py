@@ -14,7 +14,7 @@ import customsrc
 from customsrc.export import export, to_yaml
 from customsrc.spec import load_source
 
-from .helpers import CLI, payload_script, source_doc, write_yaml
+from .helpers import CLI, WRITTEN, payload_script, source_doc, write_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = {
@@ -176,3 +176,122 @@ def test_every_gallery_template_exports_valid_harness_yaml(harness: dict[str, An
         text = script["spec"]["scripts"]["fetchAllArtifacts"]["spec"]["source"]["spec"]["script"]
         assert text.startswith("python3 - <<'CUSTOMSRC_SCRIPT'\n")  # gallery scripts are python3, run from Bash
     assert all("has no Harness field" in w for w in warnings)
+
+
+# -- what Harness's schema rejects is refused, naming the field ---------------------------------
+
+
+def _fetch(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["spec"]["scripts"]["fetchAllArtifacts"]  # type: ignore[no-any-return]
+
+
+REFUSED = {
+    "timeout under 10s": (lambda d: d["spec"].update(timeout="2s"), "spec.timeout '2s'"),
+    "input without value": (
+        lambda d: d["spec"].update(inputs=[{"name": "URL", "type": "String"}]),
+        "spec.inputs[0] (URL) has no value",
+    ),
+    "secret input as an expression": (
+        lambda d: d["spec"].update(inputs=[{"name": "TOKEN", "type": "Secret", "value": '<+secrets.getValue("t")>'}]),
+        "spec.inputs[0] (TOKEN): a Secret input's value is the secret's identifier",
+    ),
+    "number input not a number": (
+        lambda d: d["spec"].update(inputs=[{"name": "N", "type": "Number", "value": "many"}]),
+        "spec.inputs[0] (N): a Number's value must be a number",
+    ),
+    "number attribute holding a path": (
+        lambda d: _fetch(d).update(attributes=[{"name": "size", "type": "Number", "value": "size"}]),
+        "fetchAllArtifacts.attributes[0] (size): a Number's value",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_what_harness_rejects_is_refused_naming_the_field(cli: CLI, tmp_path: Path, case: str) -> None:
+    change, message = REFUSED[case]
+    doc = source_doc(payload_script(PAYLOAD), version="1.0")
+    change(doc)
+    path = write_yaml(tmp_path / "s.yaml", doc)
+    for kind in ("source", "service", "template"):
+        proc = cli.run("export", str(path), "--as", kind)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith(f"customsrc: error: cannot export: {message}"), proc.stderr
+        assert proc.stderr.count("\n") == 1
+
+
+def test_what_harness_accepts_beside_each_refusal_exports_valid(harness: dict[str, Any], tmp_path: Path) -> None:
+    """The controls: the nearest accepted value of each refused field passes Harness's schema."""
+    doc = source_doc(payload_script(PAYLOAD), version="1.0", timeout="10s")
+    doc["spec"]["inputs"] = [
+        {"name": "URL", "type": "String", "value": "<+input>"},
+        {"name": "TOKEN", "type": "Secret", "value": "org.token"},
+        {"name": "N", "type": "Number", "value": 3},
+        {"name": "PORT", "type": "String", "value": 8080},  # a YAML number becomes the string "8080"
+    ]
+    _fetch(doc)["attributes"] = [{"name": "size", "type": "String", "value": "size"}]
+    source = load_source(str(write_yaml(tmp_path / "s.yaml", doc)))
+    for kind in ("source", "service", "template"):
+        document, _ = export(source, kind)
+        assert harness_errors(harness, kind, yaml.safe_load(to_yaml(document))) == []
+
+
+def test_timeouts_exported_are_timeouts_harness_accepts(harness: dict[str, Any], tmp_path: Path) -> None:
+    """Random timeouts: whatever export accepts, Harness's schema accepts; and every duration
+    written the way Harness documents it (10s and up, 1m30s, 2h 5m) is accepted."""
+    import random
+
+    from customsrc.errors import SourceError
+
+    check = validator(harness, "#/definitions/pipeline/stages/cd/ArtifactSource")
+    source = load_source(str(write_yaml(tmp_path / "s.yaml", source_doc(payload_script(PAYLOAD), version="1.0"))))
+    rng = random.Random(20261127)
+    tokens = ["0", "1", "2", "9", "10", "45", "s", "m", "h", "d", "w", " ", "x", "<+input>", "1m", "30s"]
+    outcomes = {"accepted": 0, "refused": 0}
+    reasons = []
+    for _ in range(1500):
+        timeout = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 5)))
+        entry = dict(source.raw)
+        entry["spec"] = {**entry["spec"], "timeout": timeout}
+        try:
+            document, _ = export(source._replace(raw=entry), "source")
+        except SourceError as exc:
+            reasons.append(exc.message)
+            outcomes["refused"] += 1
+            continue
+        outcomes["accepted"] += 1
+        assert [e.message for e in check.iter_errors(document)] == [], timeout
+    for good in ("10s", "90s", "1m", "1m30s", "2h 5m", "1d", "1w2d", "<+input>"):
+        entry = {**source.raw, "spec": {**source.raw["spec"], "timeout": good}}
+        export(source._replace(raw=entry), "source")
+    assert min(outcomes.values()) > 100, outcomes  # both sides exercised
+    assert all(r.startswith("cannot export: spec.timeout ") for r in reasons)
+
+
+@pytest.mark.corpus
+def test_every_source_the_suite_wrote_exports_valid_or_is_refused(harness: dict[str, Any]) -> None:
+    """The differential over everything: each source document any test wrote, and each gallery
+    template, exported in all three shapes, either passes Harness's schema or is refused with a
+    message naming the field. Runs last (conftest) so the corpus is complete."""
+    from customsrc.errors import CustomsrcError, SourceError
+    from customsrc.gallery import entries
+
+    sources_seen = [e.source for e in entries()]
+    for path in dict.fromkeys(WRITTEN):
+        try:
+            sources_seen.append(load_source(str(path)))
+        except (CustomsrcError, OSError):
+            continue  # a document written to be refused on load, or gone: nothing to export
+    failures, refusals = [], []
+    for source in sources_seen:
+        for kind in ("source", "service", "template"):
+            try:
+                document, _ = export(source, kind)
+            except SourceError as exc:
+                refusals.append(exc.message)
+                continue
+            errors = harness_errors(harness, kind, yaml.safe_load(to_yaml(document)))
+            if errors:
+                failures.append((source.file, kind, errors[:2]))
+    assert failures == []
+    assert all(r.startswith("cannot export: ") for r in refusals), refusals
+    assert len(sources_seen) > len(entries())  # the corpus holds more than the gallery when run in the suite

@@ -51,8 +51,12 @@ def source_doc(
     return doc
 
 
+WRITTEN: list[Path] = []  # every YAML document the suite wrote: the export differential's corpus
+
+
 def write_yaml(path: Path, doc: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    WRITTEN.append(path)
     return path
 
 
