@@ -9,7 +9,8 @@ from customsrc.schemaerror import JsonSchemaValueException, JsonSchemaValuesExce
 
 
 REGEX_PATTERNS = {
-    '^[a-zA-Z_][0-9a-zA-Z_]{0,127}$': re.compile('^[a-zA-Z_][0-9a-zA-Z_]{0,127}\\Z')
+    '^[a-zA-Z_][0-9a-zA-Z_]{0,127}$': re.compile('^[a-zA-Z_][0-9a-zA-Z_]{0,127}\\Z'),
+    '^[A-Za-z0-9_.+-]+$': re.compile('^[A-Za-z0-9_.+-]+\\Z')
 }
 
 NoneType = type(None)
@@ -595,6 +596,20 @@ def validate_https___customsrc_dev_schemas_source_schema_json__definitions_custo
             data__testedAgainst = data["testedAgainst"]
             if not isinstance(data__testedAgainst, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".testedAgainst must be string")
+        if "requires" in data_keys:
+            data_keys.remove("requires")
+            data__requires = data["requires"]
+            if not isinstance(data__requires, (list, tuple)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires must be array")
+            data__requires_is_list = isinstance(data__requires, (list, tuple))
+            if data__requires_is_list:
+                data__requires_len = len(data__requires)
+                for data__requires_x, data__requires_item in enumerate(data__requires):
+                    if not isinstance(data__requires_item, (str)):
+                        raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(**locals()) + " must be string")
+                    if isinstance(data__requires_item, str):
+                        if not REGEX_PATTERNS['^[A-Za-z0-9_.+-]+$'].search(data__requires_item):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".requires[{data__requires_x}]".format(**locals()) + " must match pattern ^[A-Za-z0-9_.+-]+$")
         if "secrets" in data_keys:
             data_keys.remove("secrets")
             data__secrets = data["secrets"]

@@ -7,10 +7,13 @@ No global state, nothing printed, nothing exits: a typed ``FetchResult`` or a ty
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from . import delegate
 from .choose import Criterion, choose, criterion_for
+from .delegate import TOOLS
 from .errors import Cancelled, CustomsrcError, ResultError, ScriptFailed, ScriptTimeout, UsageError
 from .expressions import artifact_expressions
 from .mapping import Artifact
@@ -112,6 +115,7 @@ def fetch(
     limits: Limits | None = None,
     allow_read: Sequence[str] = (),
     hide: Sequence[str] = (),
+    tools: str = "host",
     order: str | None = None,
     latest: bool = False,
     semver: str | None = None,
@@ -132,7 +136,9 @@ def fetch(
     script got, phase timings, the payload's first bytes and a decision for every item. ``stop``
     is polled while the script runs: when it returns True the whole tree is killed (``Cancelled``).
     ``sandbox`` left None means ``basic`` with a warning for any guarantee this machine cannot
-    give; named, such a loss raises :class:`SandboxError` instead. ``allow_read`` names folders
+    give; named, such a loss raises :class:`SandboxError` instead. ``tools="delegate"`` gives the
+    script only the commands of Harness's stock delegate image (:mod:`customsrc.delegate`), so a
+    missing ``jq`` fails here as there. ``allow_read`` names folders
     the script may read (shown read-only in the sandbox) and the source may name files in;
     ``hide`` names more folders it must not see (a secrets file's, other sources' in a batch).
     Raises a
@@ -142,6 +148,8 @@ def fetch(
         raise UsageError(f"sandbox: unknown level {sandbox!r}; use {', '.join(LEVEL_NAMES)}")
     if network not in NETWORKS:
         raise UsageError(f"network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
+    if tools not in TOOLS:
+        raise UsageError(f"tools: unknown profile {tools!r}; use {', '.join(TOOLS)}")
     readable = tuple(os.path.realpath(folder) for folder in allow_read)
     prefs = _preferences(order, latest, semver, prereleases)
     if explain:
@@ -153,7 +161,7 @@ def fetch(
     private: tuple[str, ...] = (os.path.dirname(os.path.realpath(source.file)),) if source.file else ()
     private += tuple(os.path.realpath(folder) for folder in hide)
     settings = Settings(
-        sandbox or "basic", network, tuple(pass_env), limits or Limits(), sandbox is not None, readable, private
+        sandbox or "basic", network, tuple(pass_env), limits or Limits(), sandbox is not None, readable, private, tools
     )
     result = FetchResult(source=source)
     result.explain = result_explain
@@ -349,6 +357,9 @@ def _fetch_into(
         said = f": {masker.text(last)}" if last else ""
         if outcome.out_of_memory:
             said += f" (the run reached its memory limit, {settings.limits.memory} bytes: raise it with --memory)"
+        missing = re.search(r"([\w.+-]+): command not found\s*\Z", last) if outcome.exit_code == 127 and last else None
+        if missing and settings.tools == "delegate":
+            said += f" ({delegate.missing_message(missing.group(1))})"
         raise ScriptFailed(
             f"the script exited with code {outcome.exit_code}{said}",
             harness_message="No Artifact found in HARNESS_ARTIFACT_RESULT_PATH",

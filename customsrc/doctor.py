@@ -53,6 +53,24 @@ def _cgroup_detail() -> str:
     return f"cgroup {found[0]}: memory and processes counted per run" if isinstance(found, tuple) else found
 
 
+def _delegate_row() -> tuple[str, bool, str]:
+    """--tools delegate: where the list comes from, and which of its commands this machine lacks
+    (a script may then fail here where the delegate would not)."""
+    from . import delegate
+    from .sandbox import DEFAULT_PATH
+
+    wanted = delegate.commands()
+    here = delegate.links(f"{DEFAULT_PATH}:/usr/sbin:/sbin:{os.environ.get('PATH', '')}")
+    absent = sorted(wanted - set(here))
+    data = delegate.profile()
+    detail = f"{len(wanted) - len(absent)} of the stock image's {len(wanted)} commands here"
+    detail += f" ({data['ref']}, {data['checked']})"
+    if absent:
+        shown = ", ".join(absent[:12]) + (f" and {len(absent) - 12} more" if len(absent) > 12 else "")
+        detail += f"; missing here: {shown}"
+    return ("--tools delegate", True, detail)  # informational: the host profile still runs everything
+
+
 def checks() -> list[tuple[str, bool, str]]:
     """(name, works, detail) for each level and network mode, plus the tools behind them."""
     rows: list[tuple[str, bool, str]] = [
@@ -71,6 +89,7 @@ def checks() -> list[tuple[str, bool, str]]:
             "available" if user_namespaces() else "unavailable to unprivileged users",
         ),
     ]
+    rows.append(_delegate_row())
     for level in ("off", "basic", "strict"):
         for network in ("host", "none"):
             if level == "off" and network == "none":

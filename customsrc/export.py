@@ -23,19 +23,34 @@ if TYPE_CHECKING:
 
 KINDS = ("source", "service", "template")
 _INTERPRETER = {"python": "python3", "sh": "sh"}
-_KEPT_SETTINGS = ("shell", "scriptFile")  # carried over into the script itself
+_KEPT_SETTINGS = ("shell", "scriptFile", "requires")  # carried over into the script itself
 
 
 def bash_script(source: Source) -> str:
-    """The script as the delegate must receive it: Bash, inline."""
+    """The script as the delegate must receive it: Bash, inline, starting with a guard for each
+    command it needs beyond the stock delegate image (one clear line instead of "No Artifact
+    found")."""
+    from . import delegate
+
+    needs = list(source.requires)
+    if source.shell == "python" and "python3" not in needs:
+        needs.insert(0, "python3")
+    guard = delegate.guard(tuple(n for n in needs if n not in delegate.commands()))
     if source.shell == "bash":
-        return source.script
+        return _after_shebang(source.script, guard) if source.script.startswith("#!") else guard + source.script
     interpreter = _INTERPRETER[source.shell]
     delimiter = "CUSTOMSRC_SCRIPT"
     while delimiter in source.script:
         delimiter += "_"
     body = source.script if source.script.endswith("\n") else source.script + "\n"
-    return f"{interpreter} - <<'{delimiter}'\n{body}{delimiter}\n"
+    return f"{guard}{interpreter} - <<'{delimiter}'\n{body}{delimiter}\n"
+
+
+def _after_shebang(script: str, guard: str) -> str:
+    if not guard:
+        return script
+    first, _, rest = script.partition("\n")
+    return f"{first}\n{guard}{rest}"
 
 
 def dropped_settings(document_settings: dict[str, Any]) -> list[str]:

@@ -71,6 +71,16 @@ def entry(name: str) -> Entry:
     )
 
 
+def stock_delegate(item: Entry) -> str:
+    """'yes' where the entry runs on Harness's stock delegate image as is, else what it needs."""
+    from . import delegate
+
+    needs = [n for n in item.source.requires if n not in delegate.commands()]
+    if item.source.shell == "python" and "python3" not in needs:
+        needs.insert(0, "python3")
+    return "yes" if not needs else "needs " + ", ".join(needs)
+
+
 def example_command(item: Entry) -> str:
     """A command that runs the template as printed, with its secrets: each named in its Secret
     input (as in Harness) and read from standard input by ``--secret NAME``, never on argv."""

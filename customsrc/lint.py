@@ -47,9 +47,17 @@ RULES: dict[str, str] = {
     "CS013": "$ARTIFACT_RESULT_PATH is FirstGen's: a NextGen delegate does not set it",
 }
 
-MISSING_TOOLS = (
+# Commands scripts reach for that may not be on Harness's stock delegate image: each is checked
+# against that image's list (delegate.py), so kubectl (there) is fine and jq (not there) is not.
+WATCHED_TOOLS = (
     "jq",
     "yq",
+    "python3",
+    "python",
+    "wget",
+    "unzip",
+    "which",
+    "openssl",
     "xmllint",
     "xmlstarlet",
     "aws",
@@ -60,6 +68,8 @@ MISSING_TOOLS = (
     "crane",
     "skopeo",
     "http",
+    "node",
+    "perl",
 )
 _WORD = r"(?:^|[\s;|&(`$]){}(?=$|[\s;|&)`])"
 _CURL = re.compile(_WORD.format("curl"))
@@ -117,7 +127,23 @@ def _curl_without_fail(source: Source) -> Iterator[Finding]:
 
 
 def _missing_tools(source: Source) -> Iterator[Finding]:
+    from . import delegate
+
+    declared = set(source.requires)  # the export guards these with one clear line
+
+    def absent(tool: str, number: int) -> Finding:
+        return Finding(
+            "CS003",
+            "warning",
+            number,
+            f"{tool} is not on the stock Harness delegate image",
+            f"add to the delegate INIT_SCRIPT: {delegate.install_line(tool)}; or declare it in "
+            "customsrc.requires (the export then stops in one clear line where it is missing); or use bash + curl",
+        )
+
     if source.shell == "python":
+        if "python3" not in declared:
+            yield absent("python3", 1)
         stdlib = set(getattr(sys, "stdlib_module_names", ()))
         for number, line in _code_lines(source.script):
             match = re.match(r"\s*(?:from\s+([\w.]+)\s+import|import\s+([\w.]+))", line)
@@ -133,15 +159,11 @@ def _missing_tools(source: Source) -> Iterator[Finding]:
                     )
         return
     for number, line in _code_lines(source.script):
-        for tool in MISSING_TOOLS:
+        for tool in WATCHED_TOOLS:
+            if tool in declared or tool in delegate.commands():
+                continue
             if re.search(_WORD.format(re.escape(tool)), line):
-                yield Finding(
-                    "CS003",
-                    "warning",
-                    number,
-                    f"{tool} may be missing on a minimal delegate image",
-                    "use bash + curl, or python3 with the standard library (json)",
-                )
+                yield absent(tool, number)
         if re.search(r"\bpip3?\s+install\b", line):
             yield Finding(
                 "CS003",

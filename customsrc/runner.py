@@ -22,9 +22,9 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-from . import uidpool
+from . import delegate, uidpool
 from .cgroup import RunGroup
-from .errors import SandboxError, UsageError
+from .errors import SandboxError, ScriptFailed, UsageError
 from .masking import Masker
 from .sandbox import (
     DEFAULT_PATH,
@@ -124,6 +124,18 @@ class Workdir:
     def write(self, name: str, text: str) -> None:
         _write_file(self.fd, name, text, self.owner)
 
+    def tools_folder(self, path: str) -> str:
+        """Where the run's PATH points under --tools delegate: a folder of links beside the work
+        directory, in the outer folder only customsrc can write."""
+        outer = os.open(self.outer, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        try:
+            if os.fstat(outer).st_ino != self.outer_ino:
+                raise SandboxError(f"the work directory's folder {self.outer} was replaced")
+            delegate.make_folder(outer, "tools", path)
+        finally:
+            os.close(outer)
+        return os.path.join(self.outer, "tools")
+
     def entry(self, name: str) -> str:
         """A path to ``name`` in the real work directory, whatever happened to its path since."""
         return f"/proc/self/fd/{self.fd}/{name}"
@@ -166,6 +178,13 @@ class SandboxDir:
         self.owner = owner
         self.fd = -1
         self.pending: dict[str, str] = {}
+        self.tools: str | None = None  # --tools delegate: the PATH to link the delegate's commands from
+
+    def tools_folder(self, path: str) -> str:
+        """Where the run's PATH points under --tools delegate: a folder in the sandbox's own /tmp,
+        made (root-owned, links only) when the sandbox is attached."""
+        self.tools = path
+        return "/tmp/.customsrc-tools"
 
     def write(self, name: str, text: str) -> None:
         if self.fd < 0:
@@ -180,6 +199,8 @@ class SandboxDir:
         try:
             for part in self.inside.strip("/").split("/"):
                 fd, parent = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd), fd
+                if part == "tmp" and self.tools is not None:
+                    delegate.make_folder(fd, ".customsrc-tools", self.tools)
                 os.close(parent)
             if self.owner is not None:
                 os.fchown(fd, self.owner, self.owner)
@@ -321,6 +342,13 @@ def run_script(
     if shell not in INTERPRETERS:
         raise UsageError(f"unknown shell {shell!r}; use bash, sh or python")
     settings = settings or Settings()
+    if settings.tools == "delegate" and INTERPRETERS[shell][0] not in delegate.commands():
+        # The delegate runs it as `python3 - <<EOF` from Bash (see export): it would stop there.
+        name = INTERPRETERS[shell][0]
+        raise ScriptFailed(
+            f"{name}: command not found (--tools delegate): {delegate.missing_message(name)}",
+            harness_message="No Artifact found",
+        )
     chosen = level(settings.level)
     problem = chosen.unavailable(settings.network)
     if problem:
@@ -353,12 +381,11 @@ def run_script(
         result_name = f"harness-{_uuid4()}.out"
         work.write(script_name, script)
         result_path = os.path.join(inside, result_name)
-        env = {
-            "TMPDIR": inside,
-            **inputs,
-            "HARNESS_ARTIFACT_RESULT_PATH": result_path,
-            "ARTIFACT_RESULT_PATH": result_path,
-        }
+        env = {"TMPDIR": inside}
+        if settings.tools == "delegate":  # system folders first: the caller's own may be hidden
+            env["PATH"] = work.tools_folder(f"{DEFAULT_PATH}:/usr/sbin:/sbin:{caller_env.get('PATH', '')}")
+        env.update(inputs)  # an input named PATH wins, as on the delegate
+        env.update({"HARNESS_ARTIFACT_RESULT_PATH": result_path, "ARTIFACT_RESULT_PATH": result_path})
         found = _interpreter(shell, caller_env, settings, uid)
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
         cgroup = group is not None

@@ -120,6 +120,7 @@ class Settings(NamedTuple):
     explicit: bool = False  # the level was asked for: a lost guarantee refuses instead of warning
     allow_read: tuple[str, ...] = ()  # folders shown read-only inside the sandbox
     private: tuple[str, ...] = ()  # folders hidden inside the sandbox (the project, the source's)
+    tools: str = "host"  # "delegate": PATH holds only the stock delegate image's commands (delegate.py)
 
 
 class Request(NamedTuple):

@@ -54,6 +54,7 @@ class Source(NamedTuple):
     payload_schema: dict[str, Any] | None = None
     template_variables: dict[str, str] = {}  # noqa: RUF012 - NamedTuple default, never mutated
     delegate_selectors: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()  # commands beyond the stock delegate image (customsrc.requires)
     raw: dict[str, Any] = {}  # noqa: RUF012 - NamedTuple default, never mutated
 
     @property
@@ -339,6 +340,7 @@ def _build(
         payload_schema=payload_schema,
         template_variables=template_vars,
         delegate_selectors=tuple(selectors) if isinstance(selectors, list) else (selectors,),
+        requires=tuple(settings.get("requires") or ()),
         raw=entry.body,
     )
 

@@ -113,7 +113,9 @@ def test_export_then_run_gives_the_same_answer(tmp_path: Path, kind: str, name: 
 def test_python_becomes_a_heredoc_and_settings_are_dropped_with_warnings(tmp_path: Path) -> None:
     document, warnings = export(load_source(str(sources(tmp_path)["python-file"])), "source")
     script = document["spec"]["scripts"]["fetchAllArtifacts"]["spec"]["source"]["spec"]["script"]
-    assert script.startswith("python3 - <<'CUSTOMSRC_SCRIPT'\n")
+    guard, heredoc = script.split("\n", 1)
+    assert guard.startswith("command -v python3 >/dev/null 2>&1 || { echo 'customsrc: python3 is not on the stock")
+    assert heredoc.startswith("python3 - <<'CUSTOMSRC_SCRIPT'\n")
     assert script.endswith("\nCUSTOMSRC_SCRIPT\n")
     assert "customsrc" not in document
     assert warnings == ["customsrc.description has no Harness field and is not exported"]
@@ -174,7 +176,8 @@ def test_every_gallery_template_exports_valid_harness_yaml(harness: dict[str, An
     script = document if kind == "source" else None
     if script is not None:
         text = script["spec"]["scripts"]["fetchAllArtifacts"]["spec"]["source"]["spec"]["script"]
-        assert text.startswith("python3 - <<'CUSTOMSRC_SCRIPT'\n")  # gallery scripts are python3, run from Bash
+        assert text.startswith("command -v python3 ")  # the guard, then python3 run from Bash
+        assert text.split("\n", 1)[1].startswith("python3 - <<'CUSTOMSRC_SCRIPT'\n")
     assert all("has no Harness field" in w for w in warnings)
 
 

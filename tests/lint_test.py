@@ -72,14 +72,30 @@ def test_script_rules_stay_quiet(tmp_path: Path, script: str) -> None:
 
 
 def test_python_rules(tmp_path: Path) -> None:
+    python = {"shell": "python", "requires": ["python3"]}
     ok = "import json, os, urllib.request\nopen(os.environ['HARNESS_ARTIFACT_RESULT_PATH'], 'w').write('[]')\n"
-    assert codes(tmp_path, ok, customsrc={"shell": "python"}) == []
+    assert codes(tmp_path, ok, customsrc=python) == []
     bad = "import requests\n" + ok
-    assert codes(tmp_path, bad, customsrc={"shell": "python"}) == ["CS003"]
+    assert codes(tmp_path, bad, customsrc=python) == ["CS003"]
     paging = ok + 'token = data.get("continuationToken")\n'
-    assert codes(tmp_path, paging, customsrc={"shell": "python"}) == []
+    assert codes(tmp_path, paging, customsrc=python) == []
     literal = ok + 'api_key = "abcdef123456"\n'
-    assert codes(tmp_path, literal, customsrc={"shell": "python"}) == ["CS009"]
+    assert codes(tmp_path, literal, customsrc=python) == ["CS009"]
+
+
+def test_tools_the_stock_delegate_lacks_are_named_with_the_init_script_fix(tmp_path: Path) -> None:
+    def findings(script: str, **settings: object) -> list[tuple[str, str, str]]:
+        path = write_yaml(tmp_path / "s.yaml", source_doc(script, customsrc=settings or None))
+        return [(f.code, f.message, f.fix) for f in lint(load_source(str(path))) if f.code == "CS003"]
+
+    jq = findings(GOOD + 'jq -c .items "$HARNESS_ARTIFACT_RESULT_PATH" >/dev/null\n')
+    assert [(c, m) for c, m, _ in jq] == [("CS003", "jq is not on the stock Harness delegate image")]
+    assert "INIT_SCRIPT: microdnf install -y jq" in jq[0][2]
+    assert findings(GOOD + "kubectl version --client >/dev/null\n") == []  # on the image's PATH
+    assert findings(GOOD + "jq . x >/dev/null\n", requires=["jq"]) == []  # declared: the export guards it
+    python = findings("import json\n", shell="python")
+    assert [m for _, m, _ in python] == ["python3 is not on the stock Harness delegate image"]
+    assert "microdnf install -y python3" in python[0][2]
 
 
 def test_powershell(tmp_path: Path) -> None:

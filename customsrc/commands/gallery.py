@@ -30,19 +30,21 @@ def add_parser(sub: Any, exit_codes: str) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from ..errors import UsageError
-    from ..gallery import entries, entry, example_command
+    from ..gallery import entries, entry, example_command, stock_delegate
 
     out = sys.stdout
     if args.action == "list":
-        rows = [(e.name, e.description, e.tested_against) for e in entries()]
-        widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(("NAME", "WHAT", "TESTED AGAINST"))]
-        for row in [("NAME", "WHAT", "TESTED AGAINST"), *rows]:
+        header = ("NAME", "WHAT", "STOCK DELEGATE", "TESTED AGAINST")
+        rows = [(e.name, e.description, stock_delegate(e), e.tested_against) for e in entries()]
+        widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(header)]
+        for row in [header, *rows]:
             out.write("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() + "\n")
         return 0
     if not args.name:
         raise UsageError("gallery show needs a template name; see customsrc gallery list")
     item = entry(args.name)
     out.write(f"{item.name}: {item.description}\n  tested against: {item.tested_against}\n  file: {item.path}\n")
+    out.write(f"  on Harness's stock delegate: {stock_delegate(item)}\n")
     out.write("inputs:\n")
     for variable in item.inputs:
         value = variable.get("value")

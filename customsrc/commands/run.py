@@ -80,6 +80,12 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--network", choices=("host", "none"), default="host", help="none: no network, loopback included"
     )
     sandbox.add_argument(
+        "--tools",
+        choices=("host", "delegate"),
+        default="host",
+        help="delegate: only the commands of Harness's stock delegate image (no jq, no python3), as there",
+    )
+    sandbox.add_argument(
         "--pass-env", action="append", metavar="NAME", help="let the script see this variable of yours"
     )
     sandbox.add_argument("--memory", metavar="SIZE", help="memory for the whole run (2G)")
@@ -194,6 +200,7 @@ def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
         "allow_read": tuple(args.allow_read or ()),
         "hide": (os.path.dirname(os.path.abspath(args.secrets_file)),) if args.secrets_file else (),
         "network": args.network,
+        "tools": args.tools,
         "pass_env": tuple(args.pass_env or ()),
         "limits": collect_limits(args),
         "order": args.order,
