@@ -24,7 +24,7 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff over everything, mypy --strict over the package."""
-    session.install(".", "ruff", "mypy", "types-PyYAML", "types-jsonschema", *TEST_DEPS)
+    session.install(".", "ruff", "mypy", "types-PyYAML", "types-jsonschema", "types-regex", *TEST_DEPS)
     session.run("ruff", "check", ".")
     session.run("mypy", "customsrc")
 

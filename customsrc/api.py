@@ -464,10 +464,9 @@ def _select_beyond_harness(result: FetchResult, criterion: Criterion, prefs: Pre
     result.artifacts = list(candidates)
     if prefs.latest:
         if criterion.kind == "regex":
-            import re
+            from .choose import matches
 
-            pattern = re.compile(criterion.value)
-            candidates = [a for a in candidates if pattern.search(a.version)]
+            candidates = [a for a in candidates if matches(criterion, a.version)]
         elif criterion.kind == "exact":
             result.warnings.append(f"--latest chooses the highest version; {criterion.describe()} is not used")
         highest = max(candidates, key=_key_for(order), default=None) if order is not None else None

@@ -77,12 +77,43 @@ def criterion_for(
     return Criterion("exact", text, "spec.version")
 
 
+# What a Java syntax error usually means, beside Java's own words.
+_EXPLAINED = {
+    "Unclosed group": "a '(' has no matching ')'",
+    "Unmatched closing ')'": "a ')' has no matching '('",
+    "Unclosed character class": "a '[' has no matching ']'",
+    "Illegal repetition": "a '{' that is not a count such as {2} or {1,3}: write \\{ for a literal brace",
+    "Unknown inline modifier": "Java knows (?i), (?m), (?s), (?x), (?u), (?d), (?U), (?<name>...), not (?P<name>...)",
+    "Illegal/unsupported escape sequence": "a backslash before a letter Java gives no meaning",
+    "Illegal character range": "a range whose end comes before its start",
+}
+
+
 def _regex(pattern: str, origin: str) -> Criterion:
+    """A regex criterion, checked as Java compiles it (java.util.regex, as Harness does)."""
+    from .javaregex import JavaRegexError, Unsupported, compile_java
+
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise UsageError(f"{origin}: invalid regular expression {pattern!r}: {exc}") from None
+        compile_java(pattern)
+    except JavaRegexError as exc:
+        plain = next((why for start, why in _EXPLAINED.items() if exc.description.startswith(start)), "")
+        raise UsageError(
+            f"{origin}: Java rejects the regular expression {pattern!r}: {exc.description} near index "
+            f"{exc.index}" + (f" ({plain})" if plain else "")
+        ) from None
+    except Unsupported as exc:
+        raise UsageError(
+            f"{origin}: customsrc cannot check {pattern!r} exactly as Java does: it uses {exc}; "
+            "write the pattern without it"
+        ) from None
     return Criterion("regex", pattern, origin)
+
+
+def matches(criterion: Criterion, version: str) -> bool:
+    """Does ``version`` contain a match of the criterion's regex, as Java's find() says?"""
+    from .javaregex import compile_java
+
+    return compile_java(criterion.value).search(version) is not None
 
 
 def choose(artifacts: Sequence[Artifact], criterion: Criterion) -> Artifact | None:
@@ -90,9 +121,8 @@ def choose(artifacts: Sequence[Artifact], criterion: Criterion) -> Artifact | No
     if criterion.kind == "none":
         return None
     if criterion.kind == "regex":
-        pattern = re.compile(criterion.value)
         for artifact in artifacts:
-            if pattern.search(artifact.version):
+            if matches(criterion, artifact.version):
                 return artifact
         raise NoMatchingVersion(
             f"no version matches regex {criterion.value!r} ({criterion.origin}) among "

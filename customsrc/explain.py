@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from .choose import Criterion
 from .mapping import Artifact, MappingResult
 
@@ -31,12 +29,13 @@ def decisions(
         }
     kept = {a.position for a in result.artifacts}
     chosen = result.selected.position if result.selected else None
-    pattern = re.compile(criterion.value) if criterion.kind == "regex" else None
+    from .choose import matches
+
     order = prefs.order.describe() if prefs.order else ("semver" if prefs.semver_range else "natural") + " descending"
     where = "in the script's output order" if prefs.order is None and not prefs.latest else f"in {order} order"
     for artifact in listed:
         entry: dict[str, Any] = {"version": artifact.version}
-        matched = pattern.search(artifact.version) if pattern else None
+        matched = criterion.kind == "regex" and matches(criterion, artifact.version)
         if prefs.semver_range is not None and artifact.position not in kept:
             entry.update(decision="dropped", reason=f"outside semver range {prefs.semver_range.text!r}")
         elif artifact.position == chosen:

@@ -60,7 +60,7 @@ def test_no_regex_match() -> None:
 
 
 def test_invalid_regex_is_usage_error() -> None:
-    with pytest.raises(UsageError, match="invalid regular expression"):
+    with pytest.raises(UsageError, match="Java rejects the regular expression"):
         criterion_for("x", "(")
 
 
