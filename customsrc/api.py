@@ -22,7 +22,7 @@ from .masking import Masker
 from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, read_payload
 from .render import render_source
 from .runner import OutputCallback, RunOutcome, run_script
-from .sandbox import LEVEL_NAMES, NETWORKS, Limits, Settings
+from .sandbox import LEVEL_NAMES, NETWORKS, Limits, Settings, limit_problem
 from .spec import Source, load_source
 from .units import parse_duration
 
@@ -150,6 +150,9 @@ def fetch(
         raise UsageError(f"network: unknown mode {network!r}; use {', '.join(NETWORKS)}")
     if tools not in TOOLS:
         raise UsageError(f"tools: unknown profile {tools!r}; use {', '.join(TOOLS)}")
+    problem = limit_problem(limits) if limits is not None else None
+    if problem is not None:
+        raise UsageError(f"limits.{problem[0]} {problem[1]}")
     readable = tuple(os.path.realpath(folder) for folder in allow_read)
     prefs = _preferences(order, latest, semver, prereleases)
     if explain:
@@ -275,6 +278,7 @@ def _fetch_into(
     criterion = criterion_for(
         source.version, source.version_regex, override_version=version, override_regex=version_regex
     )
+    criterion = criterion._replace(deadline=time.monotonic() + seconds)  # choosing ends with the run's time
     result.criterion = criterion
     rendered = render_source(source, inputs=inputs, secrets=secrets, expressions=expressions)
     masker = Masker([*supplied.secrets, *rendered.secret_values])
@@ -357,9 +361,10 @@ def _fetch_into(
         said = f": {masker.text(last)}" if last else ""
         if outcome.out_of_memory:
             said += f" (the run reached its memory limit, {settings.limits.memory} bytes: raise it with --memory)"
-        missing = re.search(r"([\w.+-]+): command not found\s*\Z", last) if outcome.exit_code == 127 and last else None
-        if missing and settings.tools == "delegate":
-            said += f" ({delegate.missing_message(missing.group(1))})"
+        if outcome.exit_code == 127 and settings.tools == "delegate":
+            missing = re.findall(r"([\w.+-]+): command not found", run.stderr_tail)  # not always the last line (a pipe)
+            if missing:
+                said += f" ({delegate.missing_message(missing[-1])})"
         raise ScriptFailed(
             f"the script exited with code {outcome.exit_code}{said}",
             harness_message="No Artifact found in HARNESS_ARTIFACT_RESULT_PATH",

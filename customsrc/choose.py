@@ -32,6 +32,7 @@ class Criterion(NamedTuple):
     kind: str
     value: str = ""
     origin: str = ""
+    deadline: float | None = None  # time.monotonic() by which a regex must have answered (the run's end)
 
     def describe(self) -> str:
         if self.kind == "regex":
@@ -110,10 +111,26 @@ def _regex(pattern: str, origin: str) -> Criterion:
 
 
 def matches(criterion: Criterion, version: str) -> bool:
-    """Does ``version`` contain a match of the criterion's regex, as Java's find() says?"""
+    """Does ``version`` contain a match of the criterion's regex, as Java's find() says? A pattern
+    that backtracks without end is stopped at the criterion's deadline (the run's own end)."""
+    import time
+
     from .javaregex import compile_java
 
-    return compile_java(criterion.value).search(version) is not None
+    timeout = None
+    if criterion.deadline is not None:
+        timeout = max(criterion.deadline - time.monotonic(), 0.001)
+    try:
+        return compile_java(criterion.value).search(version, timeout=timeout) is not None
+    except TimeoutError:
+        raise UsageError(
+            f"{criterion.origin}: the regular expression {criterion.value!r} was still matching "
+            f"{_clip(version)} when the run's time ran out (it backtracks without end: simplify it)"
+        ) from None
+
+
+def _clip(version: str) -> str:
+    return repr(version) if len(version) <= 40 else repr(version[:40]) + "..."
 
 
 def choose(artifacts: Sequence[Artifact], criterion: Criterion) -> Artifact | None:

@@ -9,6 +9,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 EXIT_CODES = """exit codes:
   0  ok
   1  internal error (a bug: the traceback is written to a log file named on stderr)
@@ -19,6 +23,16 @@ EXIT_CODES = """exit codes:
   6  no artifact version matches
   130 interrupted
 """
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the documented one-line error (``customsrc: error: ...``), not its usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("customsrc").strip()
+        hint = f"customsrc {command} --help" if command else "customsrc --help"
+        sys.stderr.write(f"customsrc: error: {message} (see {hint})\n")
+        sys.exit(2)
 
 
 COMMANDS = ("run", "demo", "doctor", "lint", "export", "import", "init", "gallery", "watch")
@@ -33,7 +47,7 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     from . import __version__
     from .commands.common import HelpFormatter
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="customsrc",
         description="Run Harness CD custom artifact source scripts locally, exactly as a delegate would.",
         epilog=EXIT_CODES,

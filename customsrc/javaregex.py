@@ -14,7 +14,10 @@ the BMP (an emoji) a zero-width assertion such as ``\\B`` can hold there and not
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX = 0x10FFFF
 CASE_INSENSITIVE, UNIX_LINES, MULTILINE, DOTALL, UNICODE_CASE, COMMENTS, UNICODE_CLASS = 2, 1, 8, 32, 64, 4, 256
@@ -49,7 +52,8 @@ class Unsupported(Exception):
 # intersection, complement, emitted with the regex package's set operations (V1).
 
 Ranges = tuple[tuple[int, int], ...]
-CharSet = tuple[Any, ...]
+if TYPE_CHECKING:
+    CharSet = tuple[Any, ...]
 
 
 def _norm(pairs: list[tuple[int, int]]) -> Ranges:

@@ -97,7 +97,28 @@ def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> Non
     elif fmt == "env":
         _write_env(doc, out)
     else:
-        _write_table(doc, out, limit)
+        import io
+
+        table = io.StringIO()
+        _write_table(doc, table, limit)
+        out.write(visible(table.getvalue()))
+
+
+def _visible_table() -> dict[int, str]:
+    """Control characters (but newline and tab), DEL, C1 controls and bidirectional overrides as
+    escapes: a version or a script's output never drives the terminal (colours, cursor moves,
+    titles, text shown reversed)."""
+    codes = [*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+    return {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in codes if c not in (0x0A, 0x09)}
+
+
+_VISIBLE: dict[int, str] = {}
+
+
+def visible(text: str) -> str:
+    if not _VISIBLE:
+        _VISIBLE.update(_visible_table())
+    return text.translate(_VISIBLE)
 
 
 def dumps_json_bytes(doc: dict[str, Any]) -> bytes:

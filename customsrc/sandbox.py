@@ -112,6 +112,51 @@ class Limits(NamedTuple):
     disk: int = 1 << 30
 
 
+LIMIT_FLAGS = {
+    "memory": "--memory",
+    "cpu_time": "--cpu-time",
+    "file_size": "--max-file-size",
+    "open_files": "--max-open-files",
+    "processes": "--max-processes",
+    "output": "--max-output",
+    "disk": "--disk",
+}
+
+
+def limit_problem(limits: Limits) -> tuple[str, str] | None:
+    """(field, what is wrong) for a limit no run could work under, or one this process cannot
+    grant (an open-files or processes limit above the hard limit it may raise to); None if fine."""
+    import resource
+
+    floors = {
+        "memory": (16 << 20, "must be at least 16M (bash alone needs several MB)"),
+        "file_size": (1024, "must be at least 1K"),
+        "open_files": (16, "must be at least 16 (bash and its pipes need some)"),
+        "processes": (1, "must be at least 1"),
+        "disk": (1 << 20, "must be at least 1M"),
+        "output": (0, "must not be negative"),
+    }
+    for field, (floor, why) in floors.items():
+        if getattr(limits, field) < floor:
+            return field, why
+    if limits.cpu_time is not None and limits.cpu_time < 1:
+        return "cpu_time", "must be at least 1 second"
+    ceilings = {"open_files": resource.RLIMIT_NOFILE, "processes": resource.RLIMIT_NPROC}
+    for field, which in ceilings.items():
+        hard = resource.getrlimit(which)[1]
+        if is_root() and field == "open_files":
+            try:
+                with open("/proc/sys/fs/nr_open", encoding="ascii") as handle:
+                    hard = int(handle.read())
+            except (OSError, ValueError):
+                pass
+        elif is_root():
+            continue  # root may raise its process limit as far as it likes
+        if hard != resource.RLIM_INFINITY and getattr(limits, field) > hard:
+            return field, f"is above what this machine allows ({hard})"
+    return None
+
+
 class Settings(NamedTuple):
     level: str = "basic"
     network: str = "host"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 import sys
 from collections.abc import Sequence
 
@@ -88,21 +87,17 @@ def _yaml_loader() -> Any:
 
 
 def read_text(path: str) -> str:
-    """The source file's text (``-`` for stdin), or a one-line SourceError."""
+    """The source file's text (``-`` for stdin), or a one-line SourceError: a regular file (never
+    a FIFO or a device) of at most files.SOURCE_LIMIT bytes, in UTF-8."""
+    from .files import SOURCE_LIMIT, Unreadable, decode, read_bounded, read_stream
+
     label = "<stdin>" if path == "-" else path
     try:
-        if path == "-":
-            return sys.stdin.read()
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise SourceError(f"{label}: no such file; pass the YAML you would give Harness") from None
-    except IsADirectoryError:
-        raise SourceError(f"{label}: is a directory; pass one source file") from None
-    except UnicodeDecodeError:
-        raise SourceError(f"{label}: not UTF-8 text") from None
-    except OSError as exc:
-        raise SourceError(f"{label}: cannot read: {exc.strerror}") from None
+        data = read_stream(sys.stdin.buffer, SOURCE_LIMIT) if path == "-" else read_bounded(path, SOURCE_LIMIT)
+        return decode(data)
+    except Unreadable as exc:
+        hint = {"no such file": "; pass the YAML you would give Harness", "is a directory": "; pass one source file"}
+        raise SourceError(f"{label}: {exc.reason}{hint.get(exc.reason, '')}") from None
 
 
 def read_document(path: str, text: str | None = None) -> Any:
@@ -257,13 +252,14 @@ def _read_confined(path: str, what: str, name: str, where: str, roots: tuple[str
     if roots and not any(opened == r or opened.startswith(r.rstrip("/") + "/") for r in roots):
         os.close(fd)
         raise SourceError(f"{where}: {what} {name!r} lies outside the source's folder (it changed while read)")
-    with open(fd, encoding="utf-8") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise SourceError(f"{where}: {what} {name!r}: not a regular file")
-        try:
-            return handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SourceError(f"{where}: {what} {name!r}: cannot read: {exc}") from None
+    from .files import SOURCE_LIMIT, Unreadable, decode, read_fd
+
+    try:
+        return decode(read_fd(fd, SOURCE_LIMIT))
+    except Unreadable as exc:
+        raise SourceError(f"{where}: {what} {name!r}: {exc.reason}") from None
+    finally:
+        os.close(fd)
 
 
 def _build(

@@ -75,18 +75,19 @@ class StateStore:
         except OSError as exc:
             why = "it is a symlink; name the real file" if os.path.islink(path) else exc.strerror
             raise UsageError(f"--state {path}: cannot read it ({why})") from None
-        try:
-            with open(fd, encoding="utf-8") as handle:
-                import stat
+        from .files import STATE_LIMIT, Unreadable, decode, read_fd
 
-                info = os.fstat(fd)
-                if not stat.S_ISREG(info.st_mode):
-                    raise UsageError(f"--state {path}: not a regular file")
-                if info.st_uid != os.geteuid():
-                    raise UsageError(f"--state {path}: belongs to another user; it is not yours to trust")
-                loaded = json.load(handle)
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"--state {path}: cannot read it ({exc}); move it away to start afresh") from None
+        try:
+            if os.fstat(fd).st_uid != os.geteuid():
+                raise UsageError(f"--state {path}: belongs to another user; it is not yours to trust")
+            loaded = json.loads(decode(read_fd(fd, STATE_LIMIT)))
+        except Unreadable as exc:
+            raise UsageError(f"--state {path}: {exc.reason}; move it away to start afresh") from None
+        except (OSError, ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise UsageError(f"--state {path}: cannot read it ({why}); move it away to start afresh") from None
+        finally:
+            os.close(fd)
         if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
             raise UsageError(f"--state {path}: not a customsrc watch state file")
         self.state = loaded

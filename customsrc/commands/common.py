@@ -39,11 +39,12 @@ def expression_pairs(values: Sequence[str] | None) -> dict[str, str]:
 
 def read_secrets_file(path: str) -> dict[str, str]:
     """``NAME=VALUE`` lines; blank lines and ``#`` comments are ignored."""
+    from ..files import SECRETS_LIMIT, Unreadable, decode, read_bounded
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            lines = handle.read().splitlines()
-    except OSError as exc:
-        raise UsageError(f"--secrets-file {path}: cannot read: {exc.strerror}") from None
+        lines = decode(read_bounded(path, SECRETS_LIMIT)).splitlines()
+    except Unreadable as exc:
+        raise UsageError(f"--secrets-file {path}: {exc.reason}") from None
     out: dict[str, str] = {}
     for number, line in enumerate(lines, 1):
         stripped = line.strip()

@@ -42,11 +42,13 @@ def main(args: argparse.Namespace) -> int:
     source = load_source(args.source, source_id=args.source_id)
     payload = None
     if args.payload:
+        from ..files import Unreadable, read_bounded
+        from ..payload import DEFAULT_MAX_RESULT_SIZE
+
         try:
-            with open(args.payload, "rb") as handle:
-                payload = parse_payload(handle.read()).value
-        except OSError as exc:
-            raise UsageError(f"--payload {args.payload}: cannot read: {exc.strerror}") from None
+            payload = parse_payload(read_bounded(args.payload, DEFAULT_MAX_RESULT_SIZE)).value
+        except Unreadable as exc:
+            raise UsageError(f"--payload {args.payload}: {exc.reason}") from None
     findings = lint(source, payload)
     label = "<stdin>" if args.source == "-" else args.source
     if args.format == "json":

@@ -106,6 +106,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def collect_limits(args: argparse.Namespace) -> Limits:
     """Limits from the flags, defaults for the rest."""
+    from ..sandbox import LIMIT_FLAGS, limit_problem
     from ..units import parse_duration, parse_size
 
     limits = Limits()
@@ -126,10 +127,12 @@ def collect_limits(args: argparse.Namespace) -> Limits:
     for flag, field in (("max_open_files", "open_files"), ("max_processes", "processes")):
         value = getattr(args, flag)
         if value is not None:
-            if value < 1:
-                raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
             changes[field] = value
-    return limits._replace(**changes)
+    limits = limits._replace(**changes)
+    problem = limit_problem(limits)
+    if problem is not None:
+        raise UsageError(f"{LIMIT_FLAGS[problem[0]]} {problem[1]}")
+    return limits
 
 
 def collect_secrets(args: argparse.Namespace) -> dict[str, str]:
@@ -160,7 +163,9 @@ def read_secret_values(names: list[str], *, stdin_taken: bool = False) -> dict[s
     if stdin_taken:
         raise UsageError("--secret NAME reads standard input, which holds the source here; use --secrets-file")
     for name in names:
-        line = sys.stdin.readline()
+        line = sys.stdin.readline(1 << 20)  # one line, however endless standard input is
+        if len(line) >= 1 << 20 and not line.endswith("\n"):
+            raise UsageError(f"--secret {name.strip()}: the line on standard input is longer than 1 MiB")
         if not line:
             raise UsageError(f"--secret {name.strip()}: no value on standard input (one line per --secret NAME)")
         out[name.strip()] = line.rstrip("\r\n")

@@ -1,0 +1,139 @@
+"""Bad input ends in one clear line and a documented exit code: never a hang, unbounded memory,
+an internal error or a terminal taken over."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import customsrc
+from customsrc.sandbox import Limits
+
+from .helpers import CLI, source_doc, write_yaml
+
+RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+
+
+def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    assert proc.returncode == code, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("customsrc: error: "), proc.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def fifo(tmp_path: Path) -> Path:
+    path = tmp_path / "fifo"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero", "/dev/urandom"])
+def test_a_special_file_as_source_is_refused_before_reading(cli: CLI, fifo: Path, special: str) -> None:
+    path = str(fifo) if special == "fifo" else special
+    line = one_line_error(cli.run("run", path, timeout=20))
+    assert "not a regular file" in line
+
+
+@pytest.mark.parametrize("command", ["lint", "export"])
+def test_every_command_reading_a_source_refuses_a_device(cli: CLI, command: str) -> None:
+    assert "is a character device" in one_line_error(cli.run(command, "/dev/zero", timeout=20))
+
+
+def test_an_endless_stdin_is_cut_at_the_ceiling(cli: CLI) -> None:
+    with open("/dev/zero", "rb") as zero:
+        proc = subprocess.run(
+            [sys.executable, "-m", "customsrc.cli", "run", "-"],
+            stdin=zero,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=cli.environment(),
+            check=False,
+        )
+    assert one_line_error(proc) == "customsrc: error: <stdin>: larger than 16 MiB"
+
+
+def test_a_source_past_the_ceiling_is_refused(cli: CLI, tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text("# " + "x" * (17 << 20) + "\n")
+    assert one_line_error(cli.run("run", str(big))).endswith("big.yaml: larger than 16 MiB")
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/urandom"])
+def test_a_special_secrets_file_is_refused(cli: CLI, fifo: Path, special: str) -> None:
+    path = cli.source(RESULT, array="$", version_path="version")
+    target = str(fifo) if special == "fifo" else special
+    assert "not a regular file" in one_line_error(cli.run("run", str(path), "--secrets-file", target, timeout=20))
+
+
+def test_a_special_watch_state_is_refused(cli: CLI, tmp_path: Path) -> None:
+    state_dir = tmp_path / "state"
+    state_dir.mkdir(mode=0o700)
+    os.mkfifo(state_dir / "state.json")
+    path = cli.source(RESULT, array="$", version_path="version")
+    line = one_line_error(cli.run("watch", str(path), "--state", str(state_dir / "state.json"), "--once", timeout=20))
+    assert "not a regular file" in line or "cannot read" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "x.yaml", "--bogus"], "unrecognized arguments: --bogus"),
+        (["run", "x.yaml", "--sandbox", "jail"], "argument --sandbox: invalid choice: 'jail'"),
+        (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
+        (["watch"], "the following arguments are required"),
+    ],
+)
+def test_usage_errors_are_the_documented_line(cli: CLI, args: list[str], expected: str) -> None:
+    line = one_line_error(cli.run(*args))
+    assert expected in line and "--help)" in line
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "says"),
+    [
+        ("--memory", "1", "--memory must be at least 16M"),
+        ("--max-open-files", "99999999999", "--max-open-files is above what this machine allows"),
+        ("--max-processes", "0", "--max-processes must be at least 1"),
+        ("--max-file-size", "10", "--max-file-size must be at least 1K"),
+        ("--disk", "1k", "--disk must be at least 1M"),
+    ],
+)
+def test_limits_no_run_could_meet_are_usage_errors(cli: CLI, flag: str, value: str, says: str) -> None:
+    """These used to start the script and fail as exit 3 (the script's failure)."""
+    path = cli.source(RESULT, array="$", version_path="version")
+    assert says in one_line_error(cli.run("run", str(path), flag, value))
+
+
+def test_the_library_names_its_own_parameters(tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "s.yaml", source_doc(RESULT, array="$"))
+    with pytest.raises(customsrc.UsageError, match=r"^limits.memory must be at least 16M"):
+        customsrc.fetch(path, limits=Limits(memory=1))
+
+
+def test_terminal_escapes_in_versions_are_shown_not_obeyed(cli: CLI) -> None:
+    version = "1.0\x1b[31mRED\x1b]0;title\x07\u202eevil"
+    script = f"cat > \"$HARNESS_ARTIFACT_RESULT_PATH\" <<'JSON'\n{json.dumps([{'version': version}])}\nJSON\n"
+    path = cli.source(script, array="$", version_path="version")
+    proc = cli.run("run", str(path), "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout and "\u202e" not in proc.stdout
+    assert "1.0\\x1b[31mRED\\x1b]0;title\\x07\\u202eevil" in proc.stdout
+    raw = json.loads(cli.run("run", str(path), "--format", "json").stdout)
+    assert raw["artifacts"][0]["version"] == version  # machine formats keep the value as it is
+
+
+def test_a_backtracking_regex_stops_at_the_runs_end(cli: CLI) -> None:
+    script = 'printf \'[{"version": "%s!"}]\' "$(printf "a%.0s" $(seq 60))" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    path = cli.source(script, array="$", version_path="version")
+    start = time.monotonic()
+    line = one_line_error(cli.run("run", str(path), "--version-regex", "^(a|a)*$", "--timeout", "2s", timeout=60))
+    assert time.monotonic() - start < 30  # without the bound: hours
+    assert "was still matching" in line and "when the run's time ran out" in line
