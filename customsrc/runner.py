@@ -599,11 +599,12 @@ def _setup(
     child: _Child, group: RunGroup | None, ends: _Ends, work: Workdir | SandboxDir | None, deadline: float
 ) -> None:
     """Everything between the spawn and the script's first line: put the run in its control
-    group (the first process at once; bubblewrap's sandbox process, named on the info pipe,
-    while bubblewrap waits on the go-ahead pipe), then, where the sandbox makes the work
+    group (bubblewrap's sandbox process, named on the info pipe, while it waits on the go-ahead
+    pipe, so everything the script starts is counted; without bubblewrap, the first process at
+    once), then, where the sandbox makes the work
     directory, wait for the preamble's ready, fill the directory and let the script start."""
     try:
-        if group is not None:
+        if group is not None and ends.hold < 0:  # no bubblewrap holding its sandbox: the first process at once
             with contextlib.suppress(ProcessLookupError, OSError):
                 group.place(child.pid)
         if ends.info < 0:
