@@ -274,6 +274,46 @@ def many_sources(work: Path, throughput_count: int, soak_count: int) -> dict[str
     }
 
 
+LOUD_SOURCE = """identifier: loud
+type: CustomArtifact
+spec:
+  version: "1"
+  scripts:
+    fetchAllArtifacts:
+      artifactsArrayPath: $
+      versionPath: v
+      spec:
+        shell: Bash
+        source:
+          type: Inline
+          spec:
+            script: |
+              head -c {raw} /dev/urandom | base64 -w 0 | head -c {size}
+              echo '[{{"v": "1"}}]' > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+
+
+def masking_cost(customsrc: str, work: Path, megabytes: int, runs: int) -> dict[str, float]:
+    """A script printing ``megabytes`` MB, run with 10 secrets of 64 KB against none (issue 11)."""
+    import base64
+
+    size = megabytes << 20
+    (work / "loud.yaml").write_text(LOUD_SOURCE.format(raw=size * 3 // 4 + 3, size=size))
+    (work / "none.secrets").write_text("")
+    secrets = [base64.b64encode(os.urandom(48 << 10)).decode()[: 64 << 10] for _ in range(10)]
+    (work / "ten.secrets").write_text("".join(f"s{i}={value}\n" for i, value in enumerate(secrets)))
+    base = [customsrc, "run", str(work / "loud.yaml"), "--format", "json", "--secrets-file"]
+    plain = [*base, str(work / "none.secrets")]
+    masked = [*base, str(work / "ten.secrets")]
+    measure(plain), measure(masked)
+    plain_t = statistics.median(measure(plain)[0] for _ in range(runs))
+    masked_t = statistics.median(measure(masked)[0] for _ in range(runs))
+    print(f"masking {megabytes} MB of script output with 10 secrets of 64 KB (goal <= 2x no secrets):")
+    print(f"  no secrets   {plain_t * 1000:7.0f} ms")
+    print(f"  10 x 64 KB   {masked_t * 1000:7.0f} ms   ratio {masked_t / plain_t:.2f}x")
+    return {"plain_ms": plain_t * 1000, "masked_ms": masked_t * 1000, "ratio": masked_t / plain_t}
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     if not os.path.exists(GNU_TIME):
@@ -313,6 +353,7 @@ def main() -> int:
                 2 if quick else 5,
             ),
         }
+        results["masking"] = masking_cost(customsrc, work, 10 if quick else 100, 2 if quick else 3)
         results["sandbox"] = sandbox_costs(30 if quick else 200)
         results["many"] = many_sources(work, 300 if quick else 1000, 1000 if quick else 10_000)
         print("summary: " + json.dumps({k: {m: round(v, 3) for m, v in r.items()} for k, r in results.items()}))

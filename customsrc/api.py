@@ -169,6 +169,11 @@ def fetch(
     result = FetchResult(source=source)
     result.explain = result_explain
     masker = _masker_for(secrets)
+    if masker.short():
+        result.warnings.append(
+            f"{len(masker.short())} secret(s) shorter than 4 characters: too short to mask safely, they are "
+            "masked wherever they appear, ordinary text (versions) included"
+        )
     timings = result.timings
     try:
         _fetch_into(
@@ -358,6 +363,8 @@ def _fetch_into(
         )
     if outcome.exit_code != 0:
         last = _last_line(run.stderr_tail) or _last_line(run.stdout_tail)
+        if outcome.exit_code == 127:  # the missing command says more than what failed after it (a pipe)
+            last = next((x for x in reversed(run.stderr_tail.splitlines()) if "command not found" in x), last)
         said = f": {masker.text(last)}" if last else ""
         if outcome.out_of_memory:
             said += f" (the run reached its memory limit, {settings.limits.memory} bytes: raise it with --memory)"

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 MASK = "**************"
 _MASK_BYTES = MASK.encode()
+SHORT = 4  # a secret shorter than this matches ordinary text
+PROBE = 8  # bytes of a secret searched for at once when looking for its start at the end of a chunk
 
 
 class Masker:
@@ -29,27 +31,33 @@ class Masker:
 
     def text(self, text: str) -> str:
         for secret in self.secrets:
-            if secret in text:
+            if secret[:PROBE] in text and secret in text:
                 text = text.replace(secret, MASK)
         return text
 
     def data(self, data: bytes) -> bytes:
         for secret in self.secret_bytes:
-            if secret in data:
+            if secret[:PROBE] in data and secret in data:  # a short probe first: far faster to rule out
                 data = data.replace(secret, _MASK_BYTES)
         return data
 
     def deep(self, value: Any) -> Any:
-        """Mask every string inside a JSON-like value (keys included)."""
+        """Mask every string value inside a JSON-like value. Keys are structure (field names,
+        attribute names from the source), never masked: a secret that happens to be part of one
+        must not break the document."""
         if not self.secrets:
             return value
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {self.text(k): self.deep(v) for k, v in value.items()}
+            return {k: self.deep(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self.deep(v) for v in value]
         return value
+
+    def short(self) -> list[str]:
+        """Secrets too short to mask safely (they are masked, but they will garble other text)."""
+        return [s for s in self.secrets if len(s) < SHORT]
 
     def stream(self) -> StreamMasker:
         return StreamMasker(self)
@@ -65,8 +73,18 @@ class StreamMasker:
     def feed(self, chunk: bytes) -> bytes:
         if not self.masker.secret_bytes:
             return chunk
-        data = self.masker.data(self.pending + chunk)
-        keep = self._partial_tail(data)
+        data = self.pending + chunk
+        found: list[tuple[bytes, int]] = []  # secrets whose first bytes occur, and where first
+        for secret in self.masker.secret_bytes:
+            first = data.find(secret[:PROBE])
+            if first != -1:
+                found.append((secret, first))
+        if found:  # one search per secret rules out the rest: the usual case costs one pass
+            for secret, _ in found:
+                if secret in data:
+                    data = data.replace(secret, _MASK_BYTES)
+            found = [(s, data.find(s[:PROBE])) for s, _ in found]
+        keep = self._partial_tail(data, dict(found))
         self.pending = data[len(data) - keep :] if keep else b""
         return data[: len(data) - keep]
 
@@ -74,10 +92,30 @@ class StreamMasker:
         rest, self.pending = self.pending, b""
         return rest
 
-    def _partial_tail(self, data: bytes) -> int:
-        longest = max(len(s) for s in self.masker.secret_bytes) - 1
-        for size in range(min(longest, len(data)), 0, -1):
-            tail = data[-size:]
-            if any(secret.startswith(tail) for secret in self.masker.secret_bytes):
-                return size
-        return 0
+    def _partial_tail(self, data: bytes, probed: dict[bytes, int]) -> int:
+        """The length of the longest end of ``data`` that begins some secret (0 if none). A tail
+        at least PROBE bytes long starts with the secret's first PROBE bytes (``probed`` says
+        where they first occur, for the secrets where they do); only the few shorter tails are
+        tried one by one. Near linear in the data whatever the number and length of secrets."""
+        best = 0
+        for secret in self.masker.secret_bytes:
+            window = min(len(secret) - 1, len(data))
+            if window <= best:
+                continue
+            start = len(data) - window
+            probe = secret[:PROBE]
+            position = probed.get(secret, -1)
+            if position != -1 and position < start:
+                position = data.find(probe, start)
+            while position != -1 and len(data) - position >= len(probe):
+                if secret.startswith(data[position:]):
+                    best = max(best, len(data) - position)
+                    break
+                position = data.find(probe, position + 1)
+            for position in range(max(start, len(data) - len(probe) + 1), len(data)):
+                if len(data) - position <= best:
+                    break
+                if secret.startswith(data[position:]):
+                    best = len(data) - position
+                    break
+        return best
