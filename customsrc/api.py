@@ -386,12 +386,14 @@ def _fetch_into(
     result.warnings.extend(mapped.warnings)
     t = _phase(result.timings, "map", t)
     listed = list(result.artifacts)
-    _select(result, criterion, prefs)
-    _phase(result.timings, "select", t)
-    if result.explain is not None:
-        from .explain import decisions
+    try:
+        _select(result, criterion, prefs)
+    finally:  # a version that matched nothing is when the decision for every item matters most
+        _phase(result.timings, "select", t)
+        if result.explain is not None:
+            from .explain import decisions
 
-        result.explain["items"] = decisions(listed, result, mapped, criterion, prefs)
+            result.explain["items"] = decisions(listed, result, mapped, criterion, prefs)
 
 
 def _last_line(text: str) -> str:

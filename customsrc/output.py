@@ -104,6 +104,16 @@ def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> Non
         out.write(visible(table.getvalue()))
 
 
+def write_explain(explain: dict[str, Any], out: TextIO) -> None:
+    """The explain section alone (after a failure, in the formats that print no document then)."""
+    import io
+
+    text = io.StringIO()
+    _write_explain(explain, text)
+    out.write(visible(text.getvalue()))
+    out.flush()
+
+
 def _visible_table() -> dict[int, str]:
     """Control characters (but newline and tab), DEL, C1 controls and bidirectional overrides as
     escapes: a version or a script's output never drives the terminal (colours, cursor moves,

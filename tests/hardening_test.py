@@ -137,3 +137,33 @@ def test_a_backtracking_regex_stops_at_the_runs_end(cli: CLI) -> None:
     line = one_line_error(cli.run("run", str(path), "--version-regex", "^(a|a)*$", "--timeout", "2s", timeout=60))
     assert time.monotonic() - start < 30  # without the bound: hours
     assert "was still matching" in line and "when the run's time ran out" in line
+
+
+def test_a_value_given_without_its_name_is_never_repeated(cli: CLI) -> None:
+    path = cli.source(RESULT, array="$", version_path="version")
+    for option in ("--input", "--expr"):
+        line = one_line_error(cli.run("run", str(path), option, "hunter2-s3cret"))
+        assert "hunter2" not in line and option in line
+
+
+@pytest.mark.parametrize("fmt", ["table", "env", "json"])
+def test_explain_explains_a_failure_in_every_format(cli: CLI, fmt: str) -> None:
+    script = 'echo \'[{"version": "1.0"}, {"version": "2.0"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    path = cli.source(script, array="$", version_path="version")
+    proc = cli.run("run", str(path), "--version-regex", "^3", "--explain", "--format", fmt, "-q")
+    assert proc.returncode == 6
+    if fmt == "json":
+        items = json.loads(proc.stdout)["explain"]["items"]["shown"]
+        assert [i["decision"] for i in items] == ["dropped", "dropped"]
+        return
+    shown = proc.stdout if fmt == "table" else proc.stderr  # env's stdout is for `source`
+    assert "explain:" in shown and "items (2):" in shown and "[1] '2.0': dropped: regex '^3' not found" in shown
+    assert proc.stderr.strip().splitlines()[-1].startswith("customsrc: error: no version matches")
+
+
+def test_an_error_quoting_a_version_does_not_drive_the_terminal(cli: CLI) -> None:
+    version = "1\x1b]0;title\x07"
+    script = f"cat > \"$HARNESS_ARTIFACT_RESULT_PATH\" <<'JSON'\n{json.dumps([{'version': version}])}\nJSON\n"
+    path = cli.source(script, array="$", version_path="version")
+    line = one_line_error(cli.run("run", str(path), "--version", "9", "-q"), code=6)
+    assert "\x1b" not in line and "\\x1b]0;title\\x07" in line

@@ -21,7 +21,8 @@ def pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
     for item in values or []:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise UsageError(f"{option} expects NAME=VALUE, got {item.split('=')[0]!r}")
+            # Never repeat what was given: it may be the value itself (a secret, typed without NAME=).
+            raise UsageError(f"{option} expects NAME=VALUE; the argument given has no NAME= before its value")
         out[name.strip()] = value
     return out
 
@@ -32,7 +33,7 @@ def expression_pairs(values: Sequence[str] | None) -> dict[str, str]:
     for item in values or []:
         head, sep, value = item.partition(">=")
         if not sep or not head.startswith("<+"):
-            raise UsageError(f"--expr expects '<+expression>=VALUE', got {item!r}")
+            raise UsageError("--expr expects '<+expression>=VALUE'; the argument given is not of that form")
         out[head + ">"] = value
     return out
 
@@ -59,7 +60,11 @@ def read_secrets_file(path: str) -> dict[str, str]:
 
 
 def fail(error: CustomsrcError, masker: Masker) -> int:
-    sys.stderr.write(f"customsrc: error: {masker.text(error.message)}\n")
+    from ..output import visible
+
+    # Masked, and with control characters shown as escapes: a version quoted in the message must
+    # not drive the terminal.
+    sys.stderr.write(f"customsrc: error: {visible(masker.text(error.message))}\n")
     return error.exit_code
 
 

@@ -260,6 +260,8 @@ def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
     if error is None or args.format in ("json", "yaml"):
         output.write(doc, args.format, sys.stdout, limit=args.limit)
         sys.stdout.flush()
+    elif doc.get("explain"):  # a failure is exactly when an author needs the explanation
+        output.write_explain(doc["explain"], sys.stdout if args.format == "table" else sys.stderr)
     if error is not None:
         return fail(error, masker)
     for warning in doc["warnings"] if args.format != "table" else ():
