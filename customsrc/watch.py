@@ -8,7 +8,9 @@ then are events reported, each removed from the outbox by another atomic write o
 its ``--on-new`` command run). So a kill before the rename loses nothing (the next poll finds the
 same versions new again) and a kill after it loses nothing either (the outbox is reported on
 restart); an event is repeated only if the kill falls between printing it and recording that.
-A failed or partial fetch never erases known versions: they are only ever added to.
+Delivery is therefore at least once: every event carries an ``id`` (the same for the same source
+and version, across restarts: ``CUSTOMSRC_EVENT_ID`` for ``--on-new``) so a consumer can drop the
+rare repeat. A failed or partial fetch never erases known versions: they are only ever added to.
 """
 
 from __future__ import annotations
@@ -89,8 +91,30 @@ class StateStore:
         finally:
             os.close(fd)
         if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
-            raise UsageError(f"--state {path}: not a customsrc watch state file")
+            raise UsageError(f"--state {path}: not a customsrc watch state file; move it away to start afresh")
+        if not _valid_sources(loaded.get("sources")):
+            raise UsageError(f"--state {path}: its known versions are not lists of text; move it away to start afresh")
+        outbox = loaded.get("outbox")
+        bad = next((i for i, e in enumerate(outbox) if not _valid_event(e)), None) if isinstance(outbox, list) else 0
+        if bad is not None:
+            raise UsageError(f"--state {path}: outbox item {bad} is not an event; move the file away to start afresh")
         self.state = loaded
+        self._remove_stale_temps()
+
+    def _remove_stale_temps(self) -> None:
+        """Temporary files of ours that a kill left behind (``<state>.<12 hex>.tmp``)."""
+        import re
+        import stat
+
+        folder = os.path.dirname(os.path.abspath(self.path))
+        pattern = re.compile(re.escape(os.path.basename(self.path)) + r"\.[0-9a-f]{12}\.tmp\Z")
+        for entry in os.scandir(folder):
+            if not pattern.match(entry.name):
+                continue
+            with contextlib.suppress(OSError):
+                info = entry.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and info.st_uid == os.geteuid():
+                    os.unlink(entry.path)
 
     def save(self) -> None:
         folder = os.path.dirname(os.path.abspath(self.path))
@@ -125,6 +149,33 @@ class StateStore:
 
 def source_key(label: str, identifier: str | None) -> str:
     return f"{os.path.abspath(label)}#{identifier or ''}"
+
+
+def event_id(label: str, identifier: str | None, version: str) -> str:
+    """The same for the same source and version, whenever and however often it is reported."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{source_key(label, identifier)}\0{version}".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+def _valid_event(event: Any) -> bool:
+    text = ("source", "identifier", "version", "detected")
+    return (
+        isinstance(event, dict)
+        and all(isinstance(event.get(k), str) for k in text)
+        and isinstance(event.get("metadata"), dict)
+        and all(isinstance(v, str) for v in event["metadata"].values())
+    )
+
+
+def _valid_sources(sources: Any) -> bool:
+    return isinstance(sources, dict) and all(
+        isinstance(entry, dict)
+        and isinstance(entry.get("known"), list)
+        and all(isinstance(v, str) for v in entry["known"])
+        for entry in sources.values()
+    )
 
 
 def poll(
@@ -164,6 +215,7 @@ def poll(
         for artifact in new:
             store.state["outbox"].append(
                 {
+                    "id": event_id(outcome.label, result.source.identifier, artifact.version),
                     "source": outcome.label,
                     "identifier": result.source.identifier,
                     "version": artifact.version,
@@ -178,7 +230,12 @@ def poll(
 
 
 def _drain(store: StateStore, report: Callable[[dict[str, Any]], None]) -> None:
+    """Report the outbox in order, recording each report atomically before the next: a kill
+    repeats at most the one event it interrupted (with its id), never an earlier one."""
     while store.state["outbox"]:
-        report(store.state["outbox"][0])
+        event = store.state["outbox"][0]
+        event.setdefault("id", event_id(event["source"], event["identifier"], event["version"]))
+        report(event)
         store.state["outbox"].pop(0)
+        store.save()
         store.save()

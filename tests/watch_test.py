@@ -190,3 +190,93 @@ def test_sigterm_stops_cleanly_and_kills_running_scripts(tmp_path: Path) -> None
     assert proc.wait(10) == 0
     assert time.monotonic() - start < 3
     assert processes_with(tag) == []
+
+
+def _cli_watch(tmp_path: Path, source: Path, *extra: str) -> list[str]:
+    return ["watch", str(source), "--state", str(tmp_path / "st.json"), "--sandbox", "off", *extra]
+
+
+def test_once_exits_1_when_a_fetch_failed(cli: CLI, tmp_path: Path) -> None:
+    good, listing = versions_source(tmp_path, "good")
+    listing.write_text("1.0\n")
+    bad = write_yaml(tmp_path / "bad.yaml", source_doc("exit 7\n", identifier="bad", array="$"))
+    assert cli.run(*_cli_watch(tmp_path, good, "--once")).returncode == 0
+    proc = cli.run("watch", str(good), str(bad), "--state", str(tmp_path / "st.json"), "--sandbox", "off", "--once")
+    assert proc.returncode == 1  # cron sees it; the good source was still recorded
+    assert "bad.yaml: the script exited with code 7" in proc.stderr
+
+
+@pytest.mark.parametrize("option", [["--format", "table"], ["--limit", "5"], ["--explain"]])
+def test_options_watch_cannot_honour_are_refused(cli: CLI, tmp_path: Path, option: list[str]) -> None:
+    source, _ = versions_source(tmp_path)
+    proc = cli.run(*_cli_watch(tmp_path, source, "--once", *option))
+    assert proc.returncode == 2
+    assert proc.stderr == f"customsrc: error: watch prints one JSON line per new version: {option[0]} does not apply\n"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"format": 1, "sources": {}, "outbox": [1, "x", None]},
+        {"format": 1, "sources": {"a": {"known": [1, 2]}}, "outbox": []},
+        {"format": 1, "sources": {}, "outbox": [{"version": "1"}]},
+        [[[[]]]],
+    ],
+)
+def test_a_state_with_wrong_inner_types_is_refused(cli: CLI, tmp_path: Path, broken: Any) -> None:
+    source, _ = versions_source(tmp_path)
+    (tmp_path / "st.json").write_text(json.dumps(broken))
+    proc = cli.run(*_cli_watch(tmp_path, source, "--once"))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == "" and len(proc.stderr.splitlines()) == 1 and "move" in proc.stderr
+
+
+def test_temporary_files_a_kill_left_are_removed(tmp_path: Path) -> None:
+    state = tmp_path / "st.json"
+    StateStore(str(state)).save()
+    left = tmp_path / "st.json.0123456789ab.tmp"
+    left.write_text("half")
+    other = tmp_path / "unrelated.tmp"
+    other.write_text("keep")
+    StateStore(str(state))
+    assert not left.exists() and other.exists()
+
+
+def test_kill_9_at_random_moments_loses_nothing_and_repeats_only_with_the_same_id(tmp_path: Path) -> None:
+    """The chaos test: kill -9 during polls and during a slow --on-new; every version is reported,
+    every hook call carries the event's id, and a repeat is only ever the event being reported
+    when the kill came, with the id it had."""
+    import random
+
+    source, listing = versions_source(tmp_path)
+    for path in (tmp_path, listing):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    log = tmp_path / "hook.log"
+    hook = f'echo "$CUSTOMSRC_EVENT_ID $CUSTOMSRC_VERSION" >> {log}; sleep 0.05'
+    argv = [sys.executable, "-m", "customsrc.cli", *_cli_watch(tmp_path, source, "--on-new", hook), "--every", "0.1s"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+    rng = random.Random(11)
+    versions: list[str] = []
+    printed: list[dict[str, Any]] = []
+    listing.write_text("base\n")
+    subprocess.run([*argv[:-2], "--once"], env=env, capture_output=True, check=True, cwd=tmp_path)  # baseline
+    for kill in range(20):
+        versions += [f"{kill}.{i}" for i in range(rng.randint(1, 3))]
+        listing.write_text("base\n" + "".join(v + "\n" for v in versions))
+        proc = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path
+        )
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        printed += [json.loads(line) for line in out.splitlines() if line.strip()]
+    final = subprocess.run([*argv[:-2], "--once"], env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
+    printed += [json.loads(line) for line in final.stdout.splitlines()]
+    hooked = [line.split() for line in log.read_text().splitlines()] if log.exists() else []
+    assert sorted({e["version"] for e in printed}) == sorted(versions)  # nothing lost
+    ids = {e["version"]: e["id"] for e in printed}
+    assert all(e["id"] == ids[e["version"]] for e in printed)  # a repeat has the same id
+    assert all(ids[version] == event_id for event_id, version in hooked)  # every hook call has it
+    assert {version for _, version in hooked} == set(versions)  # and every version's hook ran
+    repeats = len(printed) - len(ids)
+    assert repeats <= 20  # at most the one event in hand at each kill

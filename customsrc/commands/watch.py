@@ -26,9 +26,11 @@ def add_parser(sub: Any, exit_codes: str) -> None:
         help=HELP,
         description="Poll sources every --every and print one JSON line per version that is new since the "
         "last poll, like a Harness artifact trigger. The first poll of a source sets its baseline "
-        "(--report-existing reports it too). The state file is written atomically, a failed fetch never "
-        "erases known versions, and a kill at any moment neither loses nor repeats a reported event. "
-        "SIGINT or SIGTERM stops it cleanly, killing running scripts.",
+        "(--report-existing reports it too). The state file is written atomically and a failed fetch never "
+        "erases known versions. Delivery is at least once: a kill at any moment loses no event, and repeats "
+        'at most the one being reported when it came, with the same id (the event\'s "id", '
+        "CUSTOMSRC_EVENT_ID for --on-new) so a consumer can drop it. SIGINT or SIGTERM stops it cleanly, "
+        "killing running scripts. --once exits 1 when any fetch failed.",
         exit_codes=exit_codes,
         main=main,
     )
@@ -40,10 +42,12 @@ def add_parser(sub: Any, exit_codes: str) -> None:
     parser.add_argument("--report-existing", action="store_true", help="report what the first poll finds too")
     parser.add_argument("--jobs", type=int, default=4, metavar="N", help="sources polled at once (4)")
     add_run_options(parser)
+    parser.set_defaults(format=None, limit=None)  # watch prints JSON lines: these cannot apply
 
 
 def on_new_environment(event: dict[str, Any]) -> dict[str, str]:
     env = {
+        "CUSTOMSRC_EVENT_ID": event["id"],
         "CUSTOMSRC_SOURCE": event["source"],
         "CUSTOMSRC_IDENTIFIER": event["identifier"],
         "CUSTOMSRC_VERSION": event["version"],
@@ -64,6 +68,9 @@ def main(args: argparse.Namespace) -> int:
     from ..watch import StateStore, poll
 
     prepare_process()
+    for flag, given in (("--format", args.format), ("--limit", args.limit), ("--explain", args.explain or None)):
+        if given is not None:
+            raise UsageError(f"watch prints one JSON line per new version: {flag} does not apply")
     try:
         every = parse_duration(args.every)
     except ValueError as exc:
@@ -90,7 +97,10 @@ def main(args: argparse.Namespace) -> int:
             if done.returncode != 0:
                 sys.stderr.write(f"customsrc: warning: --on-new exited {done.returncode} for {event['version']}\n")
 
+    failures = []
+
     def warn(message: str) -> None:
+        failures.append(message)
         sys.stderr.write(f"customsrc: warning: {masker.text(message)}\n")
 
     while not stop.is_set():
@@ -108,6 +118,6 @@ def main(args: argparse.Namespace) -> int:
             **options,
         )
         if args.once:
-            break
+            return 1 if failures else 0  # cron must see a source that could not be fetched
         stop.wait(every)
     return 0
