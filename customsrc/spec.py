@@ -111,18 +111,62 @@ def read_document(path: str, text: str | None = None) -> Any:
     label = "<stdin>" if path == "-" else path
     if text is None:
         text = read_text(path)
-    document = plainyaml.load(text)
+    too_deep = f"{label}: nested more than {MAX_DEPTH} levels deep; no artifact source is"
+    try:
+        document = plainyaml.load(text)
+    except RecursionError:
+        raise SourceError(too_deep) from None
     if document is not plainyaml.UNSUPPORTED:
-        return document
+        return _bounded(document, label)
     import yaml
 
     try:
-        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+        loaded = yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader subclass
+    except RecursionError:
+        raise SourceError(too_deep) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SourceError(f"{label}: not valid YAML{where}: {problem}") from None
+    return _bounded(loaded, label)
+
+
+MAX_DEPTH = 100  # levels of nesting in a source document
+MAX_VALUES = 1_000_000  # values in a source document once YAML aliases are expanded
+
+
+def _bounded(document: Any, label: str) -> Any:
+    """Refuse a document nested too deeply, one whose aliases expand past MAX_VALUES values (a
+    'billion laughs'), or one that contains itself: everything after loading walks the document,
+    as if every alias were written out. Iterative, memoised per shared list or mapping."""
+    done: dict[int, tuple[int, int]] = {}  # id -> (height, expanded size)
+    active: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        value, finished = stack.pop()
+        key = id(value)
+        children = [c for c in (value.values() if isinstance(value, dict) else value) if isinstance(c, (dict, list))]
+        if finished:
+            active.discard(key)
+            height = 1 + max((done[id(c)][0] for c in children), default=0)
+            size = 1 + len(value) + sum(done[id(c)][1] - 1 for c in children)
+            if height > MAX_DEPTH:
+                raise SourceError(f"{label}: nested more than {MAX_DEPTH} levels deep; no artifact source is")
+            if size > MAX_VALUES:
+                raise SourceError(
+                    f"{label}: expands to more than {MAX_VALUES:,} values through YAML aliases; write it out plainly"
+                )
+            done[key] = (height, size)
+            continue
+        if key in done:
+            continue
+        if key in active:
+            raise SourceError(f"{label}: a YAML alias makes the document contain itself")
+        active.add(key)
+        stack.append((value, True))
+        stack.extend((c, False) for c in children if id(c) not in done)
+    return document
 
 
 def detect_shape(document: Any) -> str:

@@ -23,7 +23,12 @@ def parse_duration(text: str) -> float:
         pos = match.end()
     if total <= 0:
         raise ValueError(f"duration must be positive: {text!r}")
+    if total > MAX_DURATION:
+        raise ValueError(f"duration longer than a year: {text!r}")
     return total
+
+
+MAX_DURATION = 365 * 86400.0  # beyond this a timer is a typo, and the system's clocks overflow
 
 
 _SIZE = r"^\s*(\d+)\s*([KMGT]?)(i?B?)?\s*$"

@@ -167,3 +167,56 @@ def test_an_error_quoting_a_version_does_not_drive_the_terminal(cli: CLI) -> Non
     path = cli.source(script, array="$", version_path="version")
     line = one_line_error(cli.run("run", str(path), "--version", "9", "-q"), code=6)
     assert "\x1b" not in line and "\\x1b]0;title\\x07" in line
+
+
+def _laughs() -> str:
+    text = 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    previous = "a"
+    for name in "bcdefghi":
+        text += f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    return text
+
+
+@pytest.mark.parametrize(
+    ("shape", "says"),
+    [
+        ("deep-block", "nested more than 100 levels deep"),
+        ("deep-flow", "nested more than 100 levels deep"),
+        ("laughs", "expands to more than 1,000,000 values through YAML aliases"),
+        ("itself", "a YAML alias makes the document contain itself"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "lint", "export", "import"])
+def test_hostile_yaml_is_a_usage_error_in_every_command(
+    cli: CLI, tmp_path: Path, shape: str, says: str, command: str
+) -> None:
+    text = {
+        "deep-block": "".join("  " * i + "a:\n" for i in range(3000)),
+        "deep-flow": "x: " + "[" * 5000 + "]" * 5000,
+        "laughs": _laughs(),
+        "itself": "a: &a\n  b: *a\n",
+    }[shape]
+    path = tmp_path / f"{shape}.yaml"
+    path.write_text(text)
+    assert says in one_line_error(cli.run(command, str(path), timeout=60))
+
+
+@pytest.mark.parametrize("where", ["--timeout", "spec.timeout"])
+def test_a_timeout_no_clock_can_hold_is_a_usage_error(cli: CLI, tmp_path: Path, where: str) -> None:
+    huge = "99999999999999d"
+    doc = source_doc(RESULT, array="$", timeout=huge if where == "spec.timeout" else None)
+    path = write_yaml(tmp_path / "s.yaml", doc)
+    extra = ["--timeout", huge] if where == "--timeout" else []
+    assert (
+        one_line_error(cli.run("run", str(path), *extra))
+        == f"customsrc: error: {where}: duration longer than a year: '{huge}'"
+    )
+
+
+def test_a_binary_secrets_file_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets"
+    secrets.write_bytes(b"TOKEN=\xff\xfe\x00s3cr3tvalue\n")
+    path = cli.source(RESULT, array="$", version_path="version")
+    line = one_line_error(cli.run("run", str(path), "--secrets-file", str(secrets)))
+    assert line.endswith("not UTF-8 text") and "s3cr3tvalue" not in line
