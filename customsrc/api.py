@@ -352,7 +352,8 @@ def _fetch_into(
     if result.explain is not None:
         result.explain["environment"] = list(outcome.env_names)
         if payload is not None:
-            result.explain["payload_head"] = masker.text(payload.head.decode("utf-8", "replace"))
+            preview = masker.for_payload()  # the payload as written: escaped or UTF-16 forms too
+            result.explain["payload_head"] = preview.text(payload.head.decode("utf-8", "replace"))
             result.explain["payload_bytes"] = payload.size
     if outcome.cancelled:
         raise Cancelled("cancelled by the caller; the script's whole process tree was killed")
@@ -495,7 +496,12 @@ def _select_beyond_harness(result: FetchResult, criterion: Criterion, prefs: Pre
         chosen = choose(candidates, criterion)
         if criterion.kind == "regex":
             how.append("the first match chosen")
-    if chosen is not None and (harness is None or harness.version != chosen.version):
+    if chosen is not None and criterion.kind == "none":
+        result.warnings.append(
+            f"customsrc chose {chosen.version!r} ({'; '.join(how)}); Harness chooses none here: the version is "
+            "a runtime input, picked by a person from the list"
+        )
+    elif chosen is not None and (harness is None or harness.version != chosen.version):
         would = f"{harness.version!r}" if harness else "nothing (the fetch would fail)"
         result.warnings.append(
             f"customsrc chose {chosen.version!r} ({'; '.join(how)}), where Harness would choose {would} "

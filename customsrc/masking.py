@@ -55,6 +55,22 @@ class Masker:
             return [self.deep(v) for v in value]
         return value
 
+    def for_payload(self) -> Masker:
+        """A masker for raw payload text (--explain's preview): each secret also as JSON escapes
+        it (\\uXXXX, \\/) and as UTF-16 text read as UTF-8 would show it."""
+        import json
+
+        forms: set[str] = set()
+        for secret in self.secrets:
+            escaped = json.dumps(secret, ensure_ascii=False)[1:-1]
+            ascii_escaped = json.dumps(secret)[1:-1]
+            written = {secret, escaped, ascii_escaped, escaped.replace("/", "\\/"), ascii_escaped.replace("/", "\\/")}
+            forms.update(written)
+            for text in written:
+                for codec in ("utf-16-le", "utf-16-be"):
+                    forms.add(text.encode(codec, "surrogatepass").decode("utf-8", "replace"))
+        return Masker(forms)
+
     def short(self) -> list[str]:
         """Secrets too short to mask safely (they are masked, but they will garble other text)."""
         return [s for s in self.secrets if len(s) < SHORT]

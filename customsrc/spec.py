@@ -389,7 +389,7 @@ def _payload_schema(value: Any, file: str | None, where: str, roots: tuple[str, 
     if value is None:
         return None
     if isinstance(value, dict):
-        return value
+        return _checked_schema(value, "(inline)", where)
     import json
 
     base = os.path.dirname(file) if file else os.getcwd()
@@ -398,8 +398,23 @@ def _payload_schema(value: Any, file: str | None, where: str, roots: tuple[str, 
         schema = json.loads(_read_confined(path, "customsrc.payloadSchema", str(value), where, roots))
     except ValueError as exc:
         raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: not JSON: {exc}") from None
+    return _checked_schema(schema, repr(value), where)
+
+
+def _checked_schema(schema: Any, name: str, where: str) -> dict[str, Any]:
+    """A payload schema that is one (never quoted back: it may be large)."""
     if not isinstance(schema, dict):
-        raise SourceError(f"{where}: customsrc.payloadSchema {value!r}: a JSON Schema must be an object")
+        raise SourceError(f"{where}: customsrc.payloadSchema {name}: a JSON Schema must be an object")
+    from jsonschema import Draft202012Validator, SchemaError, validators
+
+    try:
+        validators.validator_for(schema, default=Draft202012Validator).check_schema(schema)
+    except SchemaError as exc:
+        at = "/".join(str(p) for p in exc.path) or "the top"
+        raise SourceError(
+            f"{where}: customsrc.payloadSchema {name}: not a valid JSON Schema (at {at}, "
+            f"{exc.validator} must be {exc.validator_value!r:.60})"
+        ) from None
     return schema
 
 

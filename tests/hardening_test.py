@@ -220,3 +220,22 @@ def test_a_binary_secrets_file_is_a_usage_error(cli: CLI, tmp_path: Path) -> Non
     path = cli.source(RESULT, array="$", version_path="version")
     line = one_line_error(cli.run("run", str(path), "--secrets-file", str(secrets)))
     assert line.endswith("not UTF-8 text") and "s3cr3tvalue" not in line
+
+
+def test_a_payload_schema_that_is_no_schema_is_named_not_printed(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "schema.json").write_text(json.dumps({"type": 12345, "filler": "x" * 3000}))
+    path = cli.source(RESULT, array="$", version_path="version", customsrc={"payloadSchema": "schema.json"})
+    line = one_line_error(cli.run("run", str(path)))
+    assert "customsrc.payloadSchema 'schema.json': not a valid JSON Schema" in line
+    assert "xxxxxxxx" not in line and len(line) < 300
+
+
+def test_latest_on_a_runtime_input_says_what_harness_does(cli: CLI) -> None:
+    script = 'echo \'[{"version": "1.0"}, {"version": "2.0"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    path = cli.source(script, array="$", version_path="version")  # version: <+input>
+    code, doc, err = cli.json("run", str(path), "--latest", "--order", "semver", "-q")
+    assert code == 0, err
+    assert doc["warnings"] == [
+        "customsrc chose '2.0' (ordered semver descending; the highest chosen (--latest)); Harness chooses none "
+        "here: the version is a runtime input, picked by a person from the list"
+    ]

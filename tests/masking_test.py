@@ -72,3 +72,18 @@ def test_stream_passes_ordinary_output_at_once() -> None:
 def test_stream_without_secrets_is_a_passthrough() -> None:
     stream = Masker([]).stream()
     assert stream.feed(b"abc") == b"abc"
+
+
+def test_the_payload_preview_masks_escaped_and_utf16_forms() -> None:
+    secret = 'pä/ss"wörd'
+    import json as _json
+
+    preview = Masker([secret]).for_payload()
+    for written in (
+        _json.dumps({"t": secret}),
+        _json.dumps({"t": secret}, ensure_ascii=False),
+        _json.dumps({"t": secret}).replace("/", "\\/"),
+        _json.dumps({"t": secret}, ensure_ascii=False).encode("utf-16-le").decode("utf-8", "replace"),
+    ):
+        shown = preview.text(written)
+        assert MASK in shown and "ss" not in shown.replace(MASK, ""), shown
