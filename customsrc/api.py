@@ -81,7 +81,7 @@ def _timeout_for(source: Source, timeout: float | str | None, warnings: list[str
         try:
             return timeout if isinstance(timeout, (int, float)) else parse_duration(timeout)
         except ValueError as exc:
-            raise UsageError(f"--timeout: {exc}") from None
+            raise UsageError(f"timeout: {exc}", cli_message=f"--timeout: {exc}") from None
     if source.timeout and "<+" not in source.timeout:
         try:
             seconds = parse_duration(source.timeout)
@@ -196,6 +196,7 @@ def fetch(
     except CustomsrcError as exc:
         _mask_result(result, masker)
         exc.message = masker.text(exc.message)
+        exc.cli_message = masker.text(exc.cli_message) if exc.cli_message else None
         exc.args = (exc.message,)
         if exc.harness_message:
             exc.harness_message = masker.text(exc.harness_message)
@@ -296,14 +297,13 @@ def _fetch_into(
     if not source.has_script:
         # Harness: no script means a manually entered version; nothing runs.
         if criterion.kind == "none":
-            raise UsageError(
-                f"source {source.identifier!r} has no script and its version is a runtime input; pass --version VALUE"
-            )
+            said = f"source {source.identifier!r} has no script and its version is a runtime input"
+            raise UsageError(f"{said}; pass version=", cli_message=f"{said}; pass --version VALUE")
         if criterion.kind == "regex":
-            raise UsageError(
-                f"source {source.identifier!r} has no script, so there is nothing to match "
-                f"{criterion.value!r} against; pass --version VALUE"
+            said = (
+                f"source {source.identifier!r} has no script, so there is nothing to match {criterion.value!r} against"
             )
+            raise UsageError(f"{said}; pass version=", cli_message=f"{said}; pass --version VALUE")
         result.artifacts = [Artifact(criterion.value, {}, 0)]
         result.warnings.append("no script: the version is used as given (Harness: manually entered version)")
         _select(result, criterion, prefs)
@@ -368,7 +368,9 @@ def _fetch_into(
             last = next((x for x in reversed(run.stderr_tail.splitlines()) if "command not found" in x), last)
         said = f": {masker.text(last)}" if last else ""
         if outcome.out_of_memory:
-            said += f" (the run reached its memory limit, {settings.limits.memory} bytes: raise it with --memory)"
+            said += (
+                f" (the run reached its memory limit, {settings.limits.memory} bytes: raise limits.memory, --memory)"
+            )
         if outcome.exit_code == 127 and settings.tools == "delegate":
             missing = re.findall(r"([\w.+-]+): command not found", run.stderr_tail)  # not always the last line (a pipe)
             if missing:

@@ -26,10 +26,16 @@ class CustomsrcError(Exception):
     exit_code = EXIT_USAGE
     kind = "error"
 
-    def __init__(self, message: str, *, harness_message: str | None = None) -> None:
+    def __init__(self, message: str, *, harness_message: str | None = None, cli_message: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.message = message  # in the library's words (parameter names)
         self.harness_message = harness_message
+        self.cli_message = cli_message  # the same in the command line's words (flag names), if they differ
+
+    @property
+    def said(self) -> str:
+        """What the command line prints."""
+        return self.cli_message or self.message
 
     def __str__(self) -> str:
         return self.message

@@ -24,6 +24,12 @@ if TYPE_CHECKING:
 else:
     from .records import NamedTuple
 
+
+def _usage(cli: str) -> UsageError:
+    """A usage error said with the flag on the command line and the parameter in the library."""
+    return UsageError(cli.replace("--order", "order", 1).replace("--semver", "semver", 1), cli_message=cli)
+
+
 ORDERS = ("output", "natural", "semver", "numeric", "lexical")
 _SEMVER = re.compile(
     r"^[vV]?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?"
@@ -85,13 +91,13 @@ def parse_order(text: str) -> Order:
         direction = parts.pop()
     if parts[0] == "attr":
         if len(parts) != 2 or not parts[1]:
-            raise UsageError(f"--order {text!r}: use attr:NAME (a metadata attribute), e.g. attr:lastModified")
+            raise _usage(f"--order {text!r}: use attr:NAME (a metadata attribute), e.g. attr:lastModified")
         return Order("attr", direction != "asc", parts[1])
     if len(parts) != 1 or parts[0] not in ORDERS:
-        raise UsageError(f"--order {text!r}: use one of {', '.join(ORDERS)} or attr:NAME, optionally :asc or :desc")
+        raise _usage(f"--order {text!r}: use one of {', '.join(ORDERS)} or attr:NAME, optionally :asc or :desc")
     if parts[0] == "output":
         if direction:
-            raise UsageError("--order output is the script's order; it takes no :asc or :desc")
+            raise _usage("--order output is the script's order; it takes no :asc or :desc")
         return Order("output", False)
     return Order(parts[0], direction != "asc")
 
@@ -127,7 +133,7 @@ def ordered(artifacts: Sequence[Artifact], order: Order) -> list[Artifact]:
     if order.mode == "output":
         return list(artifacts)
     if order.mode == "attr" and artifacts and not any(order.attribute in a.metadata for a in artifacts):
-        raise UsageError(f"--order attr:{order.attribute}: no artifact has metadata {order.attribute!r}")
+        raise _usage(f"--order attr:{order.attribute}: no artifact has metadata {order.attribute!r}")
     return sorted(artifacts, key=sort_key(order), reverse=order.descending)
 
 
@@ -189,11 +195,11 @@ def parse_range(text: str, *, allow_pre: bool = False) -> Range:
         match = _COMPARATOR.match(token)
         bound = parse_semver(match.group(2)) if match else None
         if match is None or bound is None:
-            raise UsageError(f"--semver {text!r}: cannot read {token!r}; use e.g. '>=1.2 <2', '^1.4', '~2.3'")
+            raise _usage(f"--semver {text!r}: cannot read {token!r}; use e.g. '>=1.2 <2', '^1.4', '~2.3'")
         given = match.group(2).lstrip("vV").split("-")[0].split("+")[0].count(".") + 1
         comparators.append((match.group(1) or "=", bound, given))
     if not comparators:
-        raise UsageError("--semver needs a range, e.g. '>=1.2 <2'")
+        raise _usage("--semver needs a range, e.g. '>=1.2 <2'")
     return Range(text, tuple(comparators), allow_pre or any(b.pre for _, b, _ in comparators))
 
 

@@ -68,7 +68,7 @@ def document(
     if error is not None:
         doc["error"] = {
             "kind": error.kind,
-            "message": error.message,
+            "message": error.said,
             "harness_message": error.harness_message,
             "exit_code": error.exit_code,
         }

@@ -63,7 +63,7 @@ def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> byt
         if info.st_size > max_size:
             raise ResultError(
                 f"the result file is {info.st_size} bytes, over the {max_size}-byte cap "
-                "(raise it with --max-result-size)",
+                "(raise max_result_size, --max-result-size)",
                 kind="result_too_large",
             )
         # One read of the whole file: joining chunks would hold a large payload twice.

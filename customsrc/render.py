@@ -64,9 +64,11 @@ SECRET_REFERENCE = re.compile(r"(?:(?:account|org|project)\.)?[A-Za-z_][A-Za-z0-
 
 def _missing_secret(name: str, where: str) -> SecretError:
     bare = name.split(".", 1)[1] if name.startswith(("account.", "org.", "project.")) else name
+    said = f"secret {name!r} ({where}) was not supplied"
     return SecretError(
-        f"secret {name!r} ({where}) was not supplied; pass --secret {bare} (its value is then read from "
-        f"standard input), a --secrets-file line {bare}=VALUE, or set {secret_env_key(bare)}"
+        f"{said}; pass it in secrets= as {bare!r}, or set {secret_env_key(bare)} in the environment",
+        cli_message=f"{said}; pass --secret {bare} (its value is then read from standard input), a "
+        f"--secrets-file line {bare}=VALUE, or set {secret_env_key(bare)}",
     )
 
 
@@ -75,10 +77,14 @@ def _secret_input(name: str, reference: str, secrets: Mapping[str, str]) -> str:
     is a secret's identifier, never the secret itself."""
     if not SECRET_REFERENCE.match(reference):
         # Not an identifier: most likely the secret itself was given. Never repeat it.
-        raise SecretError(
+        said = (
             f"input {name} is a Secret input: its value names a secret (an identifier such as "
-            f"{name.lower()}, optionally account. or org. scoped), it does not hold one; pass "
-            f"--input {name}={name.lower()} with --secret {name.lower()} (read from standard input)"
+            f"{name.lower()}, optionally account. or org. scoped), it does not hold one"
+        )
+        raise SecretError(
+            f"{said}; pass inputs={{{name!r}: {name.lower()!r}}} with secrets={{{name.lower()!r}: ...}}",
+            cli_message=f"{said}; pass --input {name}={name.lower()} with --secret {name.lower()} "
+            "(read from standard input)",
         )
     value = lookup_secret(reference, secrets)
     if value is None:
@@ -115,8 +121,9 @@ class _Renderer:
         if template_var and template_var.group(1) in self.source.template_variables:
             return self.render(self.source.template_variables[template_var.group(1)], where)
         line = text.count("\n", 0, start) + 1
+        said = f"{where} line {line}: expression {whole} has no value outside Harness"
         raise ExpressionError(
-            f"{where} line {line}: expression {whole} has no value outside Harness; pass --expr '{whole}=VALUE'"
+            f"{said}; pass expressions={{{whole!r}: ...}}", cli_message=f"{said}; pass --expr '{whole}=VALUE'"
         )
 
 
@@ -142,9 +149,8 @@ def render_source(
     unknown = sorted(set(inputs) - declared)
     if unknown:
         listed = ", ".join(sorted(declared)) or "none"
-        raise InputError(
-            f"--input {unknown[0]}: source {source.identifier!r} declares no such input (declared: {listed})"
-        )
+        said = f"source {source.identifier!r} declares no such input (declared: {listed})"
+        raise InputError(f"inputs[{unknown[0]!r}]: {said}", cli_message=f"--input {unknown[0]}: {said}")
     env: dict[str, str] = {}
     for var in source.inputs:
         value = inputs.get(var.name, var.value)
@@ -153,7 +159,8 @@ def render_source(
             value = source.template_variables.get(fed.group(1))
         if _is_runtime_input(value):
             raise InputError(
-                f"input {var.name} has no value; pass --input {var.name}=...",
+                f"input {var.name} has no value; pass inputs={{{var.name!r}: ...}}",
+                cli_message=f"input {var.name} has no value; pass --input {var.name}=...",
                 harness_message=f"Env. variable [{var.name}] value found to be null",
             )
         assert value is not None

@@ -355,9 +355,10 @@ def run_script(
         raise SandboxError(problem)
     lost = chosen.degraded()
     if lost and settings.explicit and settings.level != "off":
+        said = f"cannot give all its guarantees here: {lost[0]} (run customsrc doctor;"
         raise SandboxError(
-            f"--sandbox {settings.level} cannot give all its guarantees here: {lost[0]} "
-            "(run customsrc doctor; leave --sandbox unset to run with a warning instead)"
+            f"sandbox={settings.level!r} {said} leave sandbox=None to run with a warning instead)",
+            cli_message=f"--sandbox {settings.level} {said} leave --sandbox unset to run with a warning instead)",
         )
     caller_env = os.environ if environ is None else environ
     confined = settings.level != "off"

@@ -133,7 +133,7 @@ def test_template_variable_without_value_is_a_missing_input(tmp_path: Path) -> N
     document, _ = export(load_source(str(write_yaml(tmp_path / "s.yaml", doc))), "template")
     exported = tmp_path / "t.yaml"
     exported.write_text(to_yaml(document))
-    with pytest.raises(customsrc.InputError, match="pass --input URL="):
+    with pytest.raises(customsrc.InputError, match=r"pass inputs=\{'URL': \.\.\.\}"):
         customsrc.fetch(exported)
     assert customsrc.fetch(exported, inputs={"URL": "x"}).artifacts
 

@@ -239,3 +239,18 @@ def test_latest_on_a_runtime_input_says_what_harness_does(cli: CLI) -> None:
         "customsrc chose '2.0' (ordered semver descending; the highest chosen (--latest)); Harness chooses none "
         "here: the version is a runtime input, picked by a person from the list"
     ]
+
+
+def test_library_errors_name_parameters_and_the_cli_names_flags(cli: CLI, tmp_path: Path) -> None:
+    inputs = [{"name": "REPO", "type": "String", "value": "<+input>"}]
+    path = write_yaml(tmp_path / "s.yaml", source_doc(RESULT, array="$", inputs=inputs))
+    with pytest.raises(customsrc.InputError) as info:
+        customsrc.fetch(path)
+    assert info.value.message == "input REPO has no value; pass inputs={'REPO': ...}"
+    with pytest.raises(customsrc.UsageError, match=r"^order 'sideways': use one of"):
+        customsrc.fetch(path, inputs={"REPO": "x"}, order="sideways")
+    assert (
+        one_line_error(cli.run("run", str(path))) == "customsrc: error: input REPO has no value; pass --input REPO=..."
+    )
+    line = one_line_error(cli.run("run", str(path), "--input", "REPO=x", "--order", "sideways"))
+    assert line.startswith("customsrc: error: --order 'sideways': use one of")

@@ -36,7 +36,8 @@ def test_input_without_value_fails_before_running(tmp_path: Path) -> None:
     src = load(tmp_path, inputs=[{"name": "MISSING_THING", "type": "String", "value": "<+input>"}])
     with pytest.raises(InputError) as info:
         render_source(src)  # type: ignore[arg-type]
-    assert info.value.message == "input MISSING_THING has no value; pass --input MISSING_THING=..."
+    assert info.value.message == "input MISSING_THING has no value; pass inputs={'MISSING_THING': ...}"
+    assert info.value.said == "input MISSING_THING has no value; pass --input MISSING_THING=..."  # the CLI's words
     assert info.value.harness_message == "Env. variable [MISSING_THING] value found to be null"
     assert info.value.exit_code == 2
 
@@ -63,7 +64,7 @@ def test_secret_from_environment_key(tmp_path: Path) -> None:
 
 def test_missing_secret(tmp_path: Path) -> None:
     src = load(tmp_path, script='echo <+secrets.getValue("nope")>')
-    with pytest.raises(SecretError, match="pass --secret nope ") as info:
+    with pytest.raises(SecretError, match="pass it in secrets= as 'nope'") as info:
         render_source(src)  # type: ignore[arg-type]
     assert "CUSTOMSRC_SECRET_NOPE" in info.value.message
 
@@ -80,7 +81,8 @@ def test_unknown_expression_is_named_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(ExpressionError) as info:
         render_source(src)  # type: ignore[arg-type]
     assert info.value.message == (
-        "script line 2: expression <+pipeline.name> has no value outside Harness; pass --expr '<+pipeline.name>=VALUE'"
+        "script line 2: expression <+pipeline.name> has no value outside Harness; "
+        "pass expressions={'<+pipeline.name>': ...}"
     )
 
 
@@ -106,7 +108,7 @@ def test_a_secret_input_given_with_input_names_a_secret_too(tmp_path: Path) -> N
     with pytest.raises(SecretError) as info:
         render_source(src, inputs={"TOKEN": "account.other"}, secrets={"nexus_token": "hunter2"})  # type: ignore[arg-type]
     assert info.value.message.startswith("secret 'account.other' (named by Secret input TOKEN) was not supplied")
-    assert "--secret other " in info.value.message
+    assert "secrets= as 'other'" in info.value.message and "--secret other " in info.value.said
 
 
 def test_a_secret_given_in_place_of_its_name_is_refused_and_never_repeated(tmp_path: Path) -> None:

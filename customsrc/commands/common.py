@@ -64,7 +64,7 @@ def fail(error: CustomsrcError, masker: Masker) -> int:
 
     # Masked, and with control characters shown as escapes: a version quoted in the message must
     # not drive the terminal.
-    sys.stderr.write(f"customsrc: error: {visible(masker.text(error.message))}\n")
+    sys.stderr.write(f"customsrc: error: {visible(masker.text(error.said))}\n")
     return error.exit_code
 
 

@@ -82,7 +82,7 @@ def main(args: argparse.Namespace) -> int:
             took = f"{doc['run']['duration_ms']:.0f} ms" if doc["run"]["ran"] else "-"
             rows.append((outcome.label, status, str(len(doc["artifacts"])), chosen, took))
             if error is not None:
-                sys.stderr.write(f"customsrc: error: {outcome.label}: {masker.text(error.message)}\n")
+                sys.stderr.write(f"customsrc: error: {outcome.label}: {masker.text(error.said)}\n")
         if progress:
             running = min(args.jobs, len(files) - done)
             sys.stderr.write(f"\r{done}/{len(files)} done, {failed} failed, {running} running ")
