@@ -128,6 +128,8 @@ def read_document(path: str, text: str | None = None) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "nesting depth" in problem:  # newer PyYAML stops deep documents itself
+            raise SourceError(too_deep) from None
         raise SourceError(f"{label}: not valid YAML{where}: {problem}") from None
     return _bounded(loaded, label)
 
