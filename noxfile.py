@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.options.sessions = ["tests", "lint"]
@@ -16,8 +18,12 @@ TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2", "fastjsonschema==2.22.3", 
 def tests(session: nox.Session) -> None:
     """The whole test suite against the installed package."""
     session.install(".", *TEST_DEPS)
-    # verdaccio, the real npm registry for the gallery's npm entry, pinned by a lockfile.
-    session.run("npm", "ci", "--prefix", "tests/npm-server", "--no-audit", "--no-fund", "--silent", external=True)
+    # verdaccio, the real npm registry for the gallery's npm entry, pinned by a lockfile; without npm
+    # that one test says "tool missing" (a failure in CI, where CUSTOMSRC_TEST_STRICT=1).
+    if shutil.which("npm"):
+        session.run("npm", "ci", "--prefix", "tests/npm-server", "--no-audit", "--no-fund", "--silent", external=True)
+    else:
+        session.log("npm is missing: the npm gallery test will be skipped (apt-get install npm)")
     session.run("pytest", *session.posargs)
 
 

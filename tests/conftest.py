@@ -28,6 +28,18 @@ def harness() -> dict[str, object]:
     return schema
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test run at --sandbox basic or strict needs what those levels are made of here."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("level") in ("basic", "strict"):
+        from customsrc.sandbox import bubblewrap, tool
+
+        from .helpers import need
+
+        need(tool("unshare"), "unshare (util-linux)", "apt-get install util-linux")
+        need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``corpus`` read what the rest of the suite wrote: they run last."""
     items.sort(key=lambda item: item.get_closest_marker("corpus") is not None)

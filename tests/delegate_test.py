@@ -12,13 +12,10 @@ from customsrc import delegate
 from customsrc.export import export, to_yaml
 from customsrc.gallery import entries, stock_delegate
 
-from .helpers import CLI
+from .helpers import CLI, need
 
 LEVELS = ["off", "basic", "strict"]
 RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
-NEEDS_JQ = pytest.mark.skipif(
-    shutil.which("jq") is None, reason="the control needs jq on this machine (apt-get install jq)"
-)
 
 
 def test_the_profile_names_its_source_and_date() -> None:
@@ -28,9 +25,9 @@ def test_the_profile_names_its_source_and_date() -> None:
     assert not {"jq", "python3", "wget", "which", "unzip"} & delegate.commands()
 
 
-@NEEDS_JQ
 @pytest.mark.parametrize("level", LEVELS)
 def test_jq_is_missing_as_on_the_delegate_and_the_fix_is_named(cli: CLI, level: str) -> None:
+    need(shutil.which("jq"), "jq (the host control)", "apt-get install jq")
     path = cli.source('echo \'[{"version": "1"}]\' | jq -c . > "$HARNESS_ARTIFACT_RESULT_PATH"\n', array="$")
     host = cli.run("run", str(path), "--sandbox", level, "--version", "1", "-q")
     assert host.returncode == 0, host.stderr  # control: this machine has jq

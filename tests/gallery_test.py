@@ -18,7 +18,7 @@ from customsrc.lint import lint
 from customsrc.render import secret_env_key
 
 from . import servers
-from .helpers import CLI
+from .helpers import CLI, need
 
 TEMPLATES = [e.name for e in entries()]
 # Inputs each template needs besides REPO_URL (the repository's base URL, in every template).
@@ -75,7 +75,8 @@ def test_script_is_well_formed(name: str, tmp_path: Path) -> None:
     else:
         subprocess.run(["bash", "-n", str(script)], check=True)
         shellcheck = shutil.which("shellcheck")
-        assert shellcheck, "shellcheck is needed (apt-get install shellcheck; .ci/run installs it)"
+        need(shellcheck, "shellcheck", "apt-get install shellcheck")
+        assert shellcheck is not None
         subprocess.run([shellcheck, "--shell=bash", str(script)], check=True)
 
 

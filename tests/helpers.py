@@ -14,6 +14,21 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+# .ci/run sets it: there a missing system tool is a failure, not a skip.
+STRICT_TOOLS = os.environ.get("CUSTOMSRC_TEST_STRICT") == "1"
+
+
+def need(present: object, what: str, install: str) -> None:
+    """Skip the test when a system tool is missing, saying which and how to install it (pytest -ra
+    lists them at the end); fail instead under CUSTOMSRC_TEST_STRICT=1, as in CI."""
+    if present:
+        return
+    import pytest
+
+    message = f"tool missing: {what} ({install})"
+    if STRICT_TOOLS:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def source_doc(

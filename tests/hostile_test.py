@@ -16,8 +16,10 @@ from typing import Any
 
 import pytest
 
+from customsrc.sandbox import bubblewrap
+
 from . import servers
-from .helpers import CLI, marker, processes_with
+from .helpers import CLI, marker, need, processes_with
 
 CONFINED = ["basic", "strict"]
 RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
@@ -222,6 +224,7 @@ def test_pass_env_lets_one_variable_through(cli: CLI) -> None:
 
 
 def test_strict_hides_a_planted_file_in_home(cli: CLI, tmp_path: Path) -> None:
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
     home = tmp_path / "home"
     home.mkdir()
     planted = home / "planted.txt"
@@ -242,6 +245,7 @@ def test_strict_hides_a_planted_file_in_home(cli: CLI, tmp_path: Path) -> None:
 
 
 def test_strict_cannot_write_outside_the_work_directory(cli: CLI) -> None:
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
     tag = marker()
     targets = [f"/tmp/{tag}", f"/var/tmp/{tag}", f"/etc/{tag}", f"/usr/{tag}", f"/root/{tag}", f"/home/{tag}"]
     script = "".join(f"echo x > {t} 2>/dev/null\n" for t in targets) + "echo inside > here\n" + RESULT
@@ -280,6 +284,7 @@ def test_network_none_blocks_loopback(cli: CLI, loopback_server: Any, level: str
 
 
 def test_doctor_reports_every_level_working_here(cli: CLI) -> None:
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
     proc = cli.run("doctor")
     assert proc.returncode == 0, proc.stdout
     for line in (

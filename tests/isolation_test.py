@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
-from .helpers import CLI, ROOT, marker, processes_with, source_doc, write_yaml
+from customsrc.sandbox import bubblewrap
+
+from .helpers import CLI, ROOT, marker, need, processes_with, source_doc, write_yaml
 
 CONFINED = ["basic", "strict"]
 RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
@@ -360,19 +362,23 @@ def test_the_work_directory_is_capped_as_a_whole(cli: CLI, tmp_path: Path, level
 
 
 def test_clean_up_removes_deep_and_locked_trees(cli: CLI, tmp_path: Path) -> None:
+    """On the host (at off: basic and strict keep their work directory in a tmpfs of their own)."""
     runs = tmp_path / "runs"
     runs.mkdir()
     script = (
         'd=.; for i in $(seq 1500); do mkdir "$d/a" && d="$d/a"; done 2>/dev/null\n'
         "mkdir -p locked/inner && touch locked/inner/f && chmod 000 locked/inner locked\n" + RESULT
     )
-    code, _doc, err = run(cli, script, env={"TMPDIR": str(runs)})
+    code, _doc, err = run(cli, script, "--sandbox", "off", env={"TMPDIR": str(runs)})
     assert code == 0, err
     assert list(runs.iterdir()) == []
 
 
 @pytest.mark.parametrize("mode", [0o700, 0o755])
 def test_a_private_tmpdir_of_any_mode_works(cli: CLI, tmp_path: Path, mode: int) -> None:
+    """With bubblewrap (as root without it, the unprivileged uid cannot reach a 0700 TMPDIR: exit 2
+    with that fix, by design)."""
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
     private = tmp_path / "private"
     private.mkdir()
     private.chmod(mode)
@@ -449,8 +455,8 @@ def _as_user_runner(tmp_path: Path) -> list[str]:
     """customsrc runnable by an unprivileged uid: a world-readable copy of the package and its data
     run by Debian's python3 (the test's own interpreter may live under root's 0700 home)."""
     python = shutil.which("python3", path="/usr/bin:/bin")
-    if python is None or shutil.which("setpriv") is None:
-        pytest.fail("needs /usr/bin/python3 and setpriv: apt-get install python3 util-linux (.ci/run installs them)")
+    need(python and shutil.which("setpriv"), "Debian's python3 and setpriv", "apt-get install python3 util-linux")
+    assert python is not None
     copy = tmp_path / "pkg"
     shutil.copytree(ROOT / "customsrc", copy / "customsrc", ignore=shutil.ignore_patterns("__pycache__"))
     for data in ("schemas", "scripts", "templates"):

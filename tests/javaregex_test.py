@@ -18,6 +18,8 @@ import pytest
 
 from customsrc import javaregex
 
+from .helpers import need
+
 HERE = Path(__file__).resolve().parent
 pytestmark = pytest.mark.oracle
 
@@ -242,8 +244,7 @@ def _b64(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def java(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    if shutil.which("javac") is None:
-        pytest.fail("the Java regex oracle needs a JDK (javac); .ci/run installs default-jdk-headless")
+    need(shutil.which("javac"), "a JDK (javac) for the Java regex oracle", "apt-get install default-jdk-headless")
     out = tmp_path_factory.mktemp("javaregex")
     subprocess.run(["javac", "-d", str(out), str(HERE / "oracle" / "JavaRegex.java")], check=True)
 

@@ -12,7 +12,7 @@ import customsrc
 from customsrc.errors import Cancelled, ScriptFailed, ScriptTimeout
 
 from . import servers
-from .helpers import CLI, marker, payload_script, processes_with, source_doc, write_yaml
+from .helpers import CLI, marker, need, payload_script, processes_with, source_doc, write_yaml
 
 
 def source(tmp_path: Path, name: str, script: str, **kw: object) -> Path:
@@ -160,6 +160,9 @@ def test_the_readme_embedding_example_runs(
 ) -> None:
     import re
 
+    from customsrc.sandbox import bubblewrap
+
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")  # the example names basic
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "fetch_many" in b)
     write_yaml(

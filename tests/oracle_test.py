@@ -28,6 +28,8 @@ from customsrc.errors import ResultError
 from customsrc.mapping import Mapping
 from customsrc.payload import parse_payload
 
+from .helpers import need
+
 HERE = Path(__file__).resolve().parent
 JARS = [
     "json-path",
@@ -46,8 +48,11 @@ pytestmark = pytest.mark.oracle
 @pytest.fixture(scope="module")
 def oracle(tmp_path_factory: pytest.TempPathFactory) -> Any:
     missing = [j for j in JARS if not Path(f"/usr/share/java/{j}.jar").exists()]
-    if shutil.which("javac") is None or missing:
-        pytest.fail(f"the Java oracle needs javac and Debian's jars (missing: {missing}); .ci/run installs them")
+    need(
+        shutil.which("javac") and not missing,
+        f"javac and Debian's Java jars for the mapping oracle (missing: {', '.join(missing) or 'javac'})",
+        "apt-get install default-jdk-headless libjsonpath-java libjackson2-databind-java libslf4j-java",
+    )
     classpath = ":".join(f"/usr/share/java/{j}.jar" for j in JARS)
     out = tmp_path_factory.mktemp("oracle")
     subprocess.run(

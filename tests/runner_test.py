@@ -10,6 +10,7 @@ import pytest
 
 from customsrc.masking import MASK, Masker
 from customsrc.runner import RunOutcome, run_script
+from customsrc.sandbox import Settings
 
 from .helpers import marker, processes_with
 
@@ -53,8 +54,16 @@ def test_result_path_is_fresh_in_a_private_cwd() -> None:
     assert data == b"700\n"
 
 
-def test_work_directory_is_removed(tmp_path: Path) -> None:
-    run('echo "$PWD" > "$HARNESS_ARTIFACT_RESULT_PATH"; touch leftover', tmpdir=str(tmp_path))
+@pytest.mark.parametrize("level", ["off", "basic"])
+def test_work_directory_is_removed(tmp_path: Path, level: str) -> None:
+    """At off it is on the host, removed; at basic it never is (a tmpfs of the run's own)."""
+    tmp_path.chmod(0o755)  # the fallback without bubblewrap runs as a uid that must reach it
+    outcome, data = run(
+        'echo "$PWD" > "$HARNESS_ARTIFACT_RESULT_PATH"; touch leftover',
+        tmpdir=str(tmp_path),
+        settings=Settings(level=level),
+    )
+    assert outcome.exit_code == 0 and data is not None
     assert list(tmp_path.iterdir()) == []
 
 

@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 
 from customsrc.demo import serve as serving  # one loopback server for the demo and the tests
 
+from .helpers import need
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -87,10 +89,15 @@ http {{
 """
 
 
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
 @contextlib.contextmanager
 def nginx(root: Path, *, autoindex: str = "json", extra: str = "") -> Iterator[str]:
     """nginx serving ``root``; yields its base URL."""
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    need(_runnable(binary), "nginx", "apt-get install nginx-light")
     prefix = root.parent / f"nginx-{root.name}"
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -104,8 +111,8 @@ def nginx(root: Path, *, autoindex: str = "json", extra: str = "") -> Iterator[s
 def pypiserver(packages: Path) -> Iterator[str]:
     """pypiserver serving ``packages`` (auth off); yields its base URL."""
     binary = shutil.which("pypi-server")
-    if binary is None:
-        raise RuntimeError("pypiserver is not installed (the nox tests session installs it)")
+    need(binary, "pypiserver", "pip install pypiserver; nox -s tests does")
+    assert binary is not None
     port = free_port()
     argv = [binary, "run", "-p", str(port), "-i", "127.0.0.1", "-a", ".", "-P", ".", str(packages)]
     with process(argv, port, cwd=str(packages.parent)):
@@ -120,8 +127,8 @@ def moto_s3(objects: dict[str, bytes], bucket: str = "builds", pause: float = 0)
     import boto3
 
     binary = shutil.which("moto_server")
-    if binary is None:
-        raise RuntimeError("moto's server is not installed (the nox tests session installs moto[server])")
+    need(binary, "moto's server", "pip install 'moto[server]'; nox -s tests does")
+    assert binary is not None
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"}
@@ -162,8 +169,7 @@ http:
 def docker_registry(root: Path) -> Iterator[str]:
     """Debian's docker-registry (CNCF distribution) with filesystem storage; yields its base URL."""
     binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-    if not os.path.exists(binary):
-        raise RuntimeError("docker-registry is not installed (apt-get install docker-registry; .ci/run does)")
+    need(_runnable(binary), "docker-registry", "apt-get install docker-registry")
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
     conf = root.parent / f"registry-{port}.yml"
@@ -240,8 +246,8 @@ listen: 127.0.0.1:{port}
 def verdaccio(root: Path) -> Iterator[str]:
     """verdaccio, installed in tests/npm-server by nox (npm ci); yields its base URL."""
     binary = NPM_SERVER / "node_modules" / ".bin" / "verdaccio"
-    if not binary.exists():
-        raise RuntimeError("verdaccio is not installed: run `npm ci --prefix tests/npm-server` (nox -s tests does)")
+    need(shutil.which("node"), "Node.js (verdaccio's runtime)", "apt-get install nodejs npm")
+    need(_runnable(str(binary)), "verdaccio", "npm ci --prefix tests/npm-server; nox -s tests does where npm is")
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
     conf = root / "config.yaml"
