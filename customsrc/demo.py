@@ -1,5 +1,6 @@
 """An embedded default for ``customsrc demo``: a small Nexus-style repository served on
-127.0.0.1, and a source whose bash + curl script queries it with a bearer token.
+127.0.0.1, and a source whose bash + curl script queries it with a bearer token (on a machine
+without curl, the same request with python3's standard library, so the quick start needs Python only).
 
 Everything here is real: a real HTTP server on loopback, a real bash script, real curl.
 """
@@ -126,7 +127,13 @@ spec:
               set -euo pipefail
               url="$NEXUS_URL/service/rest/v1/components?repository=$REPOSITORY"
               echo "GET $url (token <+secrets.getValue("nexus_token")>)" >&2
-              curl --fail --silent --show-error \\
-                -H "Authorization: Bearer <+secrets.getValue("nexus_token")>" \\
-                -o "$HARNESS_ARTIFACT_RESULT_PATH" "$url"
+              if command -v curl >/dev/null; then
+                curl --fail --silent --show-error \\
+                  -H "Authorization: Bearer <+secrets.getValue("nexus_token")>" \\
+                  -o "$HARNESS_ARTIFACT_RESULT_PATH" "$url"
+              else  # a machine without curl: the same request with Python's standard library
+                TOKEN="<+secrets.getValue("nexus_token")>" python3 -c 'import os, sys, urllib.request as r
+              request = r.Request(sys.argv[1], headers={"Authorization": "Bearer " + os.environ["TOKEN"]})
+              open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "wb").write(r.urlopen(request).read())' "$url"
+              fi
 """

@@ -321,3 +321,23 @@ def test_secret_input_names_a_secret_resolved_from_stdin_and_masked(cli: CLI) ->
     unresolved = cli.run("run", str(path), "--input", "TOKEN=ci_token")
     assert unresolved.returncode == 2
     assert "secret 'ci_token' (named by Secret input TOKEN) was not supplied" in unresolved.stderr
+
+
+def test_demo_runs_on_a_machine_without_curl(cli: CLI) -> None:
+    """The quick start needs Python only: without curl the demo's script makes the same request
+    with python3's standard library (a PATH holding python3 alone stands for such a machine)."""
+    import shutil
+    import tempfile
+
+    python = shutil.which("python3", path="/usr/bin:/bin:/usr/local/bin")
+    assert python is not None
+    folder = Path(tempfile.mkdtemp(prefix="customsrc-nocurl-", dir="/tmp"))
+    try:
+        folder.chmod(0o755)  # reachable by the sandbox's own uid
+        (folder / "python3").symlink_to(python)
+        code, doc, err = cli.json("demo", "--allow-read", str(folder), env={"PATH": str(folder)})
+    finally:
+        shutil.rmtree(folder)
+    assert code == 0, err
+    assert doc["selected"]["version"] == "2.3.7"
+    assert "demo-token" not in err + json.dumps(doc)
