@@ -11,7 +11,7 @@ nox.options.reuse_existing_virtualenvs = True
 
 # fastjsonschema generates customsrc/_*_validator.py; pinned so the freshness test compares like with like.
 # pypiserver, moto[server]: gallery entries are tested against the real servers.
-TEST_DEPS = ["pytest>=8", "responses>=0.25", "sh>=2", "fastjsonschema==2.22.3", "pypiserver>=2", "moto[server]>=5"]
+TEST_DEPS = ["pytest>=8", "fastjsonschema==2.22.3", "pypiserver>=2", "moto[server]>=5"]
 
 
 @nox.session
@@ -30,7 +30,9 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff over everything, mypy --strict over the package."""
-    session.install(".", "ruff", "mypy", "types-PyYAML", "types-jsonschema", "types-regex", *TEST_DEPS)
+    session.install(
+        ".", "ruff", "mypy", "types-PyYAML", "types-jsonschema", "types-regex", "types-jmespath", *TEST_DEPS
+    )
     session.run("ruff", "check", ".")
     session.run("mypy", "customsrc")
 

@@ -26,6 +26,12 @@ def add_parser(sub: Any, exit_codes: str) -> None:
     )
     parser.add_argument("action", choices=("list", "show"))
     parser.add_argument("name", nargs="?", help="the template to show")
+    parser.add_argument(
+        "--query",
+        metavar="JMESPATH",
+        help="list: print this part of the entries as JSON objects (name, description, stockDelegate, "
+        "testedAgainst, requires, inputs, secrets), e.g. \"[?stockDelegate=='yes'].name\"",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -33,6 +39,27 @@ def main(args: argparse.Namespace) -> int:
     from ..gallery import entries, entry, example_command, stock_delegate
 
     out = sys.stdout
+    if args.query:
+        from ..query import apply, compile_query, render
+
+        query = compile_query(args.query)
+        if args.action != "list":
+            raise UsageError("--query applies to gallery list")
+        listed = [
+            {
+                "name": e.name,
+                "description": e.description,
+                "stockDelegate": stock_delegate(e),
+                "testedAgainst": e.tested_against,
+                "requires": list(e.source.requires),
+                "inputs": [v["name"] for v in e.inputs],
+                "secrets": [s.name for s in e.secrets],
+            }
+            for e in entries()
+        ]
+        shown = render(apply(query, listed), "table")
+        out.write(shown + "\n" if shown else "")
+        return 0
     if args.action == "list":
         header = ("NAME", "WHAT", "STOCK DELEGATE", "TESTED AGAINST")
         rows = [(e.name, e.description, stock_delegate(e), e.tested_against) for e in entries()]

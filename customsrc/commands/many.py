@@ -48,6 +48,11 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--format env describes one source; use json or yaml with several")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    query = None
+    if args.query:
+        from ..query import apply, compile_query, render
+
+        query = compile_query(args.query)
     files = expand(args.source)
     secrets = collect_secrets(args)
     inputs = pairs(args.input, "--input")
@@ -69,7 +74,13 @@ def main(args: argparse.Namespace) -> int:
             failed += 1
             worst = max(worst, error.exit_code)
         doc = output.document(outcome.result, file=outcome.label, error=error, masker=masker)
-        if args.format == "json":
+        if query is not None:  # each source's answer on its own line (failures are said on stderr)
+            if error is None:
+                shown = render(apply(query, doc), args.format)
+                sys.stdout.write(output.visible(shown) + "\n" if shown else "")
+            else:
+                sys.stderr.write(f"customsrc: error: {outcome.label}: {masker.text(error.said)}\n")
+        elif args.format == "json":
             sys.stdout.write(output.dumps_json(doc) + "\n")
             sys.stdout.flush()
         elif args.format == "yaml":
@@ -89,7 +100,7 @@ def main(args: argparse.Namespace) -> int:
             sys.stderr.flush()
     if progress:
         sys.stderr.write("\n")
-    if args.format == "table":
+    if args.format == "table" and query is None:
         header = ("SOURCE", "STATUS", "VERSIONS", "CHOSEN", "SCRIPT")
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for row in [header, *sorted(rows)]:

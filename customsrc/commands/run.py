@@ -63,6 +63,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", metavar="DURATION", help="e.g. 30s, 2m (default: spec.timeout, else 3m)")
     parser.add_argument("--format", choices=("table", "json", "yaml", "env"), default="table")
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="table rows to show (0: all)")
+    parser.add_argument(
+        "--query",
+        metavar="JMESPATH",
+        help="print only this part of the JSON document, as the AWS CLI does: 'artifacts[].version'",
+    )
     parser.add_argument("--max-result-size", metavar="SIZE", help="largest result file read (default 512M)")
     sandbox = parser.add_argument_group("sandbox (see README: Sandbox)")
     sandbox.add_argument(
@@ -230,8 +235,10 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
 def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
     from .. import output
     from ..api import fetch
+    from ..query import apply, compile_query, render
     from ..spec import load_source
 
+    query = compile_query(args.query) if args.query else None  # a bad query is found before anything runs
     masker = Masker(())
     args.masker = masker
     file = None if args.source == "-" else args.source
@@ -257,7 +264,11 @@ def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
         error = exc
         result = getattr(exc, "result", None)
     doc = output.document(result, file=file, error=error, masker=masker)
-    if error is None or args.format in ("json", "yaml"):
+    if error is None and query is not None:
+        shown = render(apply(query, doc), args.format)
+        sys.stdout.write(output.visible(shown) + "\n" if shown else "")
+        sys.stdout.flush()
+    elif error is None or args.format in ("json", "yaml"):
         output.write(doc, args.format, sys.stdout, limit=args.limit)
         sys.stdout.flush()
     elif doc.get("explain"):  # a failure is exactly when an author needs the explanation

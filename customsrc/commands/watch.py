@@ -68,6 +68,11 @@ def main(args: argparse.Namespace) -> int:
     from ..watch import StateStore, poll
 
     prepare_process()
+    query = None
+    if args.query:
+        from ..query import apply, compile_query
+
+        query = compile_query(args.query)
     for flag, given in (("--format", args.format), ("--limit", args.limit), ("--explain", args.explain or None)):
         if given is not None:
             raise UsageError(f"watch prints one JSON line per new version: {flag} does not apply")
@@ -88,8 +93,10 @@ def main(args: argparse.Namespace) -> int:
 
     def report(event: dict[str, Any]) -> None:
         event = masker.deep(event)
-        sys.stdout.write(json.dumps(event, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+        shown = event if query is None else apply(query, event)
+        if shown is not None:  # a query that finds nothing in an event prints nothing for it
+            sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
+            sys.stdout.flush()
         if args.on_new:
             done = subprocess.run(
                 ["bash", "-c", args.on_new], env={**os.environ, **on_new_environment(event)}, check=False
