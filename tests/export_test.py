@@ -271,6 +271,7 @@ def test_timeouts_exported_are_timeouts_harness_accepts(harness: dict[str, Any],
 
 
 @pytest.mark.corpus
+@pytest.mark.slow
 def test_every_source_the_suite_wrote_exports_valid_or_is_refused(harness: dict[str, Any]) -> None:
     """The differential over everything: each source document any test wrote, and each gallery
     template, exported in all three shapes, either passes Harness's schema or is refused with a

@@ -54,6 +54,7 @@ def run(cli: CLI, name: str, url: str, *extra: str, **inputs: str) -> tuple[int,
     return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
+@pytest.mark.slow
 def test_list_and_show(cli: CLI) -> None:
     listing = cli.run("gallery", "list")
     assert listing.returncode == 0
@@ -433,6 +434,7 @@ def test_pypi_simple(cli: CLI, tmp_path: Path) -> None:
     assert [a["version"] for a in stable[1]["artifacts"]] == ["1.10.0", "1.9.0", "1.0.0"]
 
 
+@pytest.mark.slow
 def test_s3_list(cli: CLI) -> None:
     objects = {
         "releases/app-1.9.0.tgz": b"a" * 10,

@@ -130,6 +130,7 @@ def test_terminal_escapes_in_versions_are_shown_not_obeyed(cli: CLI) -> None:
     assert raw["artifacts"][0]["version"] == version  # machine formats keep the value as it is
 
 
+@pytest.mark.slow
 def test_a_backtracking_regex_stops_at_the_runs_end(cli: CLI) -> None:
     script = 'printf \'[{"version": "%s!"}]\' "$(printf "a%.0s" $(seq 60))" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
     path = cli.source(script, array="$", version_path="version")

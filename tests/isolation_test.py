@@ -116,6 +116,7 @@ def _pair(cli: CLI, tag: str, needle: str) -> tuple[Path, Path]:
 
 
 @pytest.mark.parametrize("level", ["off", *CONFINED])
+@pytest.mark.slow
 def test_a_concurrent_run_cannot_read_or_kill_another_through_fetch_many(cli: CLI, level: str) -> None:
     tag, needle = marker(), marker()
     victim, attacker = _pair(cli, tag, needle)
@@ -132,6 +133,7 @@ def test_a_concurrent_run_cannot_read_or_kill_another_through_fetch_many(cli: CL
 
 
 @pytest.mark.parametrize("level", ["off", *CONFINED])
+@pytest.mark.slow
 def test_a_concurrent_run_in_another_customsrc_process_is_out_of_reach(cli: CLI, level: str) -> None:
     tag, needle = marker(), marker()
     victim, attacker = _pair(cli, tag, needle)
@@ -161,6 +163,7 @@ def test_a_concurrent_run_in_another_customsrc_process_is_out_of_reach(cli: CLI,
         assert versions(json.loads(out)) == ["victim-ok"]
 
 
+@pytest.mark.slow
 def test_secret_named_on_the_command_line_is_read_from_stdin_not_argv(cli: CLI) -> None:
     """``--secret NAME=VALUE`` puts the value in customsrc's own /proc/PID/cmdline, readable by any
     process on the host (the control); ``--secret NAME`` reads it from standard input."""
@@ -208,6 +211,7 @@ echo "[{\\"version\\": \\"$ok\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
 
 @ROOT_ONLY
 @pytest.mark.parametrize("level", ["off", *CONFINED])
+@pytest.mark.slow
 def test_memory_is_limited_for_the_run_as_a_whole(cli: CLI, level: str) -> None:
     """Four children of 100 MiB each, under a 256M limit: each alone is within it (an rlimit per
     process lets all four live); the run together is not."""
@@ -222,6 +226,7 @@ def test_memory_is_limited_for_the_run_as_a_whole(cli: CLI, level: str) -> None:
 
 @ROOT_ONLY
 @pytest.mark.parametrize("level", CONFINED)
+@pytest.mark.slow
 def test_one_runs_fork_bomb_does_not_starve_another(cli: CLI, level: str) -> None:
     tag = marker()
     bomb = f"for i in $(seq 400); do ( exec -a {tag} sleep 5 ) & done; sleep 4\n" + RESULT
@@ -361,6 +366,7 @@ def test_the_work_directory_is_capped_as_a_whole(cli: CLI, tmp_path: Path, level
     assert list(runs.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_clean_up_removes_deep_and_locked_trees(cli: CLI, tmp_path: Path) -> None:
     """On the host (at off: basic and strict keep their work directory in a tmpfs of their own)."""
     runs = tmp_path / "runs"

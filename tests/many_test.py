@@ -33,6 +33,7 @@ def test_each_result_is_tied_to_its_source_and_yielded_as_it_completes(tmp_path:
         assert outcome.position == paths.index(Path(outcome.label))
 
 
+@pytest.mark.slow
 def test_a_failing_or_hanging_source_does_not_delay_or_break_the_others(tmp_path: Path) -> None:
     paths = [
         source(tmp_path, "hangs", "sleep 30", timeout="2s"),
@@ -188,6 +189,7 @@ def test_loaded_sources_work_too(tmp_path: Path) -> None:
     assert {o.label for o in outcomes} == {loaded.file}
 
 
+@pytest.mark.slow
 def test_load_200_concurrent_sources_against_a_loopback_server(tmp_path: Path) -> None:
     import json
 

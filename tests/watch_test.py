@@ -242,6 +242,7 @@ def test_temporary_files_a_kill_left_are_removed(tmp_path: Path) -> None:
     assert not left.exists() and other.exists()
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_nothing_and_repeats_only_with_the_same_id(tmp_path: Path) -> None:
     """The chaos test: kill -9 during polls and during a slow --on-new; every version is reported,
     every hook call carries the event's id, and a repeat is only ever the event being reported
