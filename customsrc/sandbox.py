@@ -1,6 +1,6 @@
 """Sandbox levels: how a script's process is launched. Each level meets one protocol and is
 registered in one table (``LEVELS``); what a level guarantees here, and what it cannot, comes
-from ``guarantees()`` so the runner, ``doctor`` and the README table speak of the same things.
+from ``guarantees()`` so the runner, ``doctor`` and the table in docs/sandbox.md speak of the same things.
 
 * ``off``    -- a plain child process with the caller's whole environment, as a delegate runs it;
   only its own PID namespace (``unshare --pid --kill-child``, no new ``/proc``) so that nothing it

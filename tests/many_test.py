@@ -164,7 +164,7 @@ def test_the_readme_embedding_example_runs(
     from customsrc.sandbox import bubblewrap
 
     need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")  # the example names basic
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "library.md").read_text()
     block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "fetch_many" in b)
     write_yaml(
         tmp_path / "svc-a.yaml", source_doc(payload_script({"items": [{"version": "svc-a"}]}), identifier="svc_a")
@@ -175,7 +175,7 @@ def test_the_readme_embedding_example_runs(
         tmp_path / "svc-b.yaml", source_doc(script, identifier="svc_b", array="$", version_path="v", inputs=inputs)
     )
     monkeypatch.chdir(tmp_path)
-    exec(compile(block, "README.md", "exec"), {})
+    exec(compile(block, "docs/library.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     assert sorted(printed) == ["svc-a.yaml ['svc-a']", "svc-b.yaml ['releases']"]
 

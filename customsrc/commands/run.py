@@ -69,7 +69,7 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="print only this part of the JSON document, as the AWS CLI does: 'artifacts[].version'",
     )
     parser.add_argument("--max-result-size", metavar="SIZE", help="largest result file read (default 512M)")
-    sandbox = parser.add_argument_group("sandbox (see README: Sandbox)")
+    sandbox = parser.add_argument_group("sandbox (see docs/sandbox.md)")
     sandbox.add_argument(
         "--sandbox",
         choices=("off", "basic", "strict"),
