@@ -19,7 +19,7 @@ from .expressions import artifact_expressions
 from .mapping import Artifact
 from .mapping import Mapping as PathMapping
 from .masking import Masker
-from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, read_payload
+from .payload import DEFAULT_MAX_RESULT_SIZE, Payload, parse_payload, read_payload, read_result_bytes
 from .render import render_source
 from .runner import OutputCallback, RunOutcome, run_script
 from .sandbox import LEVEL_NAMES, NETWORKS, Limits, Settings, limit_problem
@@ -123,6 +123,7 @@ def fetch(
     explain: bool = False,
     tmpdir: str | None = None,
     stop: Callable[[], bool] | None = None,
+    save_payload: str | None = None,
 ) -> FetchResult:
     """Run one custom artifact source as a Harness delegate would and map its result.
 
@@ -192,6 +193,7 @@ def fetch(
             masker,
             prefs,
             stop,
+            save_payload,
         )
     except CustomsrcError as exc:
         _mask_result(result, masker)
@@ -277,6 +279,7 @@ def _fetch_into(
     supplied: Masker,
     prefs: Preferences,
     stop: Callable[[], bool] | None = None,
+    save_payload: str | None = None,
 ) -> None:
     source = result.source
     t = time.perf_counter()
@@ -319,8 +322,13 @@ def _fetch_into(
             return None
         started = time.perf_counter()
         try:
+            if save_payload is None:
+                with _GCPaused():
+                    return read_payload(path, max_result_size)
+            data = read_result_bytes(path, max_result_size)
+            _save(save_payload, data, masker, result.warnings)
             with _GCPaused():
-                return read_payload(path, max_result_size)
+                return parse_payload(data)
         finally:
             read_ms.append((time.perf_counter() - started) * 1000)
 
@@ -397,6 +405,22 @@ def _fetch_into(
             from .explain import decisions
 
             result.explain["items"] = decisions(listed, result, mapped, criterion, prefs)
+
+
+def _save(path: str, data: bytes, masker: Masker, warnings: list[str]) -> None:
+    """The result file as the script wrote it, for ``replay`` and ``init``'s test; any secret in it is
+    masked (a recorded payload tends to be committed)."""
+    masked = masker.for_payload().data(data) if masker else data
+    if masked != data:
+        warnings.append(f"the saved payload held secret values: they are masked in {path}")
+    try:
+        with open(path, "wb") as handle:
+            handle.write(masked)
+    except OSError as exc:
+        raise UsageError(
+            f"save_payload {path}: cannot write: {exc.strerror}",
+            cli_message=(f"--save-payload {path}: cannot write: {exc.strerror}"),
+        ) from None
 
 
 def _last_line(text: str) -> str:

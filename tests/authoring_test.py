@@ -16,7 +16,7 @@ from customsrc.firstgen import to_nextgen
 from customsrc.lint import lint
 from customsrc.spec import load_source
 
-from .helpers import CLI
+from .helpers import CLI, source_doc, write_yaml
 
 FIRSTGEN = """\
 harnessApiVersion: '1.0'
@@ -161,3 +161,32 @@ def test_init_from_a_gallery_template_copies_its_script(cli: CLI, tmp_path: Path
     assert (source.identifier, source.shell) == ("payments", "python")
     assert lint(source) == []
     generated_tests(project)
+
+
+def test_save_payload_records_what_the_script_wrote_with_secrets_masked(cli: CLI, tmp_path: Path) -> None:
+    payload = {"items": [{"version": "1.0", "url": "https://u:hunter2-pw@repo/1.0"}]}
+    script = f"cat > \"$HARNESS_ARTIFACT_RESULT_PATH\" <<'JSON'\n{json.dumps(payload)}\nJSON\n"
+    path = cli.source(script, version_path="version", attributes=[("url", "url")])
+    saved = tmp_path / "saved.json"
+    code, doc, err = cli.json("run", str(path), "--save-payload", str(saved), "--secret", "pw=hunter2-pw", "-q")
+    assert code == 0, err
+    assert "hunter2" not in saved.read_text()
+    assert json.loads(saved.read_text())["items"][0]["version"] == "1.0"
+    assert any("the saved payload held secret values" in w for w in doc["warnings"])
+    plain = tmp_path / "plain.json"
+    assert cli.run("run", str(path), "--save-payload", str(plain), "-q").returncode == 0
+    assert json.loads(plain.read_text()) == payload  # byte for byte what the script wrote (no secrets given)
+
+
+def test_save_payload_is_for_one_source(cli: CLI, tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    write_yaml(folder / "a.yaml", source_doc("true\n", identifier="a"))
+    proc = cli.run("run", str(folder), "--save-payload", str(tmp_path / "x.json"))
+    assert proc.returncode == 2 and "--save-payload records one source's payload" in proc.stderr
+
+
+def test_init_says_what_to_do_next(cli: CLI, tmp_path: Path) -> None:
+    proc = cli.run("init", "payments", "--dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "python3 -m pip install pytest" in proc.stdout and "--save-payload" in proc.stdout

@@ -31,10 +31,22 @@ def add_parser(sub: Any, exit_codes: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    import os
     import sys
 
     from ..scaffold import scaffold
 
-    for path in scaffold(args.name, args.dir, origin=args.origin, force=args.force):
+    written = scaffold(args.name, args.dir, origin=args.origin, force=args.force)
+    for path in written:
         sys.stdout.write(f"wrote {path}\n")
+    test = next((p for p in written if os.path.basename(p).startswith("test_")), None)
+    source = written[0] if written else ""
+    payload = next((p for p in written if p.endswith(".json")), None)
+    if test:
+        sys.stdout.write(f"next: python3 -m pip install pytest (or 'customsrc[test]'), then python3 -m pytest {test}\n")
+    if payload:
+        sys.stdout.write(
+            f"record real data: customsrc run {source} --input NAME=VALUE... --save-payload {payload}, "
+            "then update the test's expected versions\n"
+        )
     return 0

@@ -48,6 +48,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--format env describes one source; use json or yaml with several")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
+    if args.save_payload:
+        raise UsageError("--save-payload records one source's payload; run one source with it")
     query = None
     if args.query:
         from ..query import apply, compile_query, render

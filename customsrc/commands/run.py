@@ -69,6 +69,9 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         help="print only this part of the JSON document, as the AWS CLI does: 'artifacts[].version'",
     )
     parser.add_argument("--max-result-size", metavar="SIZE", help="largest result file read (default 512M)")
+    parser.add_argument(
+        "--save-payload", metavar="FILE", help="also save the result file as the script wrote it (secrets masked)"
+    )
     sandbox = parser.add_argument_group("sandbox (see docs/sandbox.md)")
     sandbox.add_argument(
         "--sandbox",
@@ -218,6 +221,7 @@ def fetch_options(args: argparse.Namespace) -> dict[str, Any]:
         "semver": args.semver,
         "prereleases": args.pre,
         "explain": args.explain,
+        "save_payload": args.save_payload,
     }
 
 

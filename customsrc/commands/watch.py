@@ -73,7 +73,8 @@ def main(args: argparse.Namespace) -> int:
         from ..query import apply, compile_query
 
         query = compile_query(args.query)
-    for flag, given in (("--format", args.format), ("--limit", args.limit), ("--explain", args.explain or None)):
+    limited = (("--format", args.format), ("--limit", args.limit), ("--explain", args.explain or None))
+    for flag, given in (*limited, ("--save-payload", args.save_payload)):
         if given is not None:
             raise UsageError(f"watch prints one JSON line per new version: {flag} does not apply")
     try:
@@ -86,6 +87,7 @@ def main(args: argparse.Namespace) -> int:
     args.masker = masker
     options = fetch_options(args)
     options.pop("explain", None)
+    options.pop("save_payload", None)
     store = StateStore(args.state)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
