@@ -9,6 +9,8 @@ import sys
 import urllib.error
 import urllib.request
 
+# customsrc:include _redirects.py
+
 
 def fail(message):
     print(f"{NAME}: {message}", file=sys.stderr)

@@ -11,6 +11,8 @@ import sys
 import urllib.error
 import urllib.request
 
+# customsrc:include _redirects.py
+
 NAME = "github-releases"
 
 

@@ -15,6 +15,8 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
+# customsrc:include _redirects.py
+
 
 def fail(message):
     print(f"http-directory: {message}", file=sys.stderr)

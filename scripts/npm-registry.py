@@ -11,6 +11,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+# customsrc:include _redirects.py
+
 NAME = "npm-registry"
 
 

@@ -16,6 +16,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+# customsrc:include _redirects.py
+
 NAME = "oci-registry-tags"
 MANIFEST_TYPES = ", ".join(
     [

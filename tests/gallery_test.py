@@ -8,6 +8,7 @@ import json
 import py_compile
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -592,3 +593,41 @@ def test_npm_registry(cli: CLI, tmp_path: Path) -> None:
     assert meta["integrity"].startswith("sha512-")
     assert meta["deprecated"] == "false"
     assert doc["artifacts"][0]["metadata"]["tags"] == "next"
+
+
+@pytest.mark.parametrize("template", ["helm-index", "github-releases"])
+def test_credentials_never_follow_a_redirect_to_another_origin(cli: CLI, template: str) -> None:
+    """A private repository redirecting to a CDN or a fallback index: the credentials stay with the
+    origin they were given for (urllib would copy them across), and do follow a same-origin redirect.
+    helm-index reaches the server through the shared helper, github-releases through its own code."""
+    first = "/index.yaml" if template == "helm-index" else "/repos/example/app/releases?per_page=100"
+    body = (
+        HELM_INDEX.encode()
+        if template == "helm-index"
+        else servers.json_body([release("v1.0.0", "2026-01-01T00:00:00Z")])
+    )
+    kind = "text/yaml" if template == "helm-index" else "application/json"
+    with servers.recorded({"/cdn/data": (200, {"Content-Type": kind}, body)}) as (cdn, cdn_seen):
+        routes = {
+            first: (302, {"Location": "{base}/moved"}, b""),  # same origin: credentials kept
+            "/moved": (302, {"Location": f"{cdn}/cdn/data"}, b""),  # another origin: dropped
+        }
+        with servers.recorded(routes) as (origin, origin_seen):
+            secret = {"input_repo_user": "deployer", "input_repo_password": "s3cr3t-pw"}
+            token = {"input_github_token": "ghp_abc123"}
+            code, doc, err = run(cli, template, origin, **(secret if template == "helm-index" else token))
+            leak = subprocess.run(  # the control: plain urllib hands them to the CDN
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], "
+                    "headers={'Authorization': 'Basic x'})).read()",
+                    origin + first,
+                ],
+                check=True,
+            )
+    assert code == 0, err
+    assert doc["artifacts"], doc
+    assert [("Authorization" in headers) for _, headers in origin_seen[:2]] == [True, True]
+    assert "Authorization" not in cdn_seen[0][1]
+    assert leak.returncode == 0 and "Authorization" in cdn_seen[1][1]
