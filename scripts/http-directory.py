@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 from datetime import datetime, timezone
 
-# customsrc:include _redirects.py
+# customsrc:include _net.py
 
 
 def fail(message):

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-# customsrc:include _redirects.py
+# customsrc:include _net.py
 
 NAME = "npm-registry"
 

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-# customsrc:include _redirects.py
+# customsrc:include _net.py
 
 NAME = "oci-registry-tags"
 MANIFEST_TYPES = ", ".join(

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -631,3 +631,48 @@ def test_credentials_never_follow_a_redirect_to_another_origin(cli: CLI, templat
     assert [("Authorization" in headers) for _, headers in origin_seen[:2]] == [True, True]
     assert "Authorization" not in cdn_seen[0][1]
     assert leak.returncode == 0 and "Authorization" in cdn_seen[1][1]
+
+
+def _answers(replies: list[tuple[int, dict[str, str], bytes]]) -> type[servers.Quiet]:
+    """A server answering each request with the next reply (the last one repeats)."""
+
+    class Answers(servers.Quiet):
+        calls: ClassVar[list[str]] = []
+
+        def do_GET(self) -> None:
+            self.calls.append(self.path)
+            status, headers, body = replies[min(len(self.calls), len(replies)) - 1]
+            self.reply(status, body, headers)
+
+    return Answers
+
+
+@pytest.mark.slow
+def test_a_busy_server_is_asked_again_after_the_wait_it_names(cli: CLI) -> None:
+    handler = _answers([(429, {"Retry-After": "1"}, b"slow down"), (503, {}, b""), (200, {}, HELM_INDEX.encode())])
+    with servers.serving(handler) as url:
+        code, doc, err = run(cli, "helm-index", url)
+    assert code == 0, err
+    assert len(handler.calls) == 3  # 429 after 1 s, 503 after a backoff, then the index
+    assert [a["version"] for a in doc["artifacts"]] == ["0.10.0", "0.9.0"]
+
+
+def test_a_rate_limit_is_named_with_when_it_resets(cli: CLI) -> None:
+    import time as clock
+
+    reset = int(clock.time()) + 600
+    limited = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset), "Content-Type": "application/json"}
+    handler = _answers([(403, limited, b'{"message": "API rate limit exceeded"}')])
+    with servers.serving(handler) as url:
+        code, _doc, err = run(cli, "github-releases", url)
+    assert code == 3
+    assert "HTTP 403" in err and "(rate limit reached: it resets at " in err and "a token raises it" in err
+    assert len(handler.calls) == 1  # a 403 is not retried
+
+
+def test_a_server_that_stays_unavailable_fails_after_a_few_tries(cli: CLI) -> None:
+    handler = _answers([(503, {"Retry-After": "0"}, b"")])
+    with servers.serving(handler) as url:
+        code, _doc, err = run(cli, "helm-index", url)
+    assert code == 3 and "HTTP 503" in err
+    assert len(handler.calls) == 4  # the first try and three more, then a clear failure
