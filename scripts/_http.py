@@ -53,10 +53,16 @@ def get(url, headers):
             fail(f"cannot reach {url}: {exc.reason}")
 
 
-def base_url():
+def base_url(adds=()):
+    """REPO_URL without a trailing slash; a path the template adds itself (``adds``, such as
+    /simple) is taken off, saying so, since users paste the URL their client is configured with."""
     url = os.environ["REPO_URL"].rstrip("/")
     if not url.startswith(("http://", "https://")):
         fail(f"REPO_URL must be an http(s) URL, got {url!r}")
+    for suffix in adds:
+        if url.endswith(suffix):
+            url = url[: -len(suffix)].rstrip("/")
+            print(f"{NAME}: REPO_URL ends in {suffix}, which this template adds itself; using {url}", file=sys.stderr)
     return url
 
 

@@ -54,7 +54,7 @@ def chart_entries(text, chart):
     return entries
 
 
-base = base_url()
+base = base_url(adds=("/index.yaml",))
 chart = os.environ["CHART"].strip()
 index = get(f"{base}/index.yaml", auth_headers()).decode("utf-8", "replace")
 if "entries:" not in index:

@@ -63,7 +63,7 @@ def pep440_key(version):
     return (release, pre, post, dev)
 
 
-base = base_url()
+base = base_url(adds=("/simple",))
 project = re.sub(r"[-_.]+", "-", os.environ["PACKAGE"]).lower()
 page = f"{base}/simple/{project}/"
 headers = {"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.5", **auth_headers()}

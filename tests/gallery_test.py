@@ -425,6 +425,9 @@ def test_pypi_simple(cli: CLI, tmp_path: Path) -> None:
     with servers.pypiserver(packages) as url:
         code, doc, err = run(cli, "pypi-simple", url, "--version", "1.10.0")
         stable = run(cli, "pypi-simple", url, input_include_prereleases="false")
+        pasted = run(cli, "pypi-simple", url + "/simple/")  # the URL pip is configured with
+    assert pasted[0] == 0, pasted[2]
+    assert [a["version"] for a in pasted[1]["artifacts"]] == ["2.0.0rc1", "1.10.0", "1.9.0", "1.0.0"]
     assert code == 0, err
     assert [a["version"] for a in doc["artifacts"]] == ["2.0.0rc1", "1.10.0", "1.9.0", "1.0.0"]
     assert doc["selected"]["metadata"] == {
@@ -540,6 +543,9 @@ def test_helm_index(cli: CLI, tmp_path: Path, style: str) -> None:
     (root / "index.yaml").write_text(text)
     with servers.nginx(root) as url:
         code, doc, err = run(cli, "helm-index", url, "--version", "0.10.0")
+        pasted = run(cli, "helm-index", url + "/index.yaml")
+    assert pasted[0] == 0, pasted[2]
+    assert [a["version"] for a in pasted[1]["artifacts"]] == ["0.10.0", "0.9.0"]
     assert code == 0, err
     assert [a["version"] for a in doc["artifacts"]] == ["0.10.0", "0.9.0"]
     assert doc["selected"]["metadata"] == {
