@@ -310,14 +310,24 @@ def _block(name: str) -> CharSet | None:
 # -- case folding as Java does it -------------------------------------------------------------------
 
 
+# Java's Character.toUpperCase/toLowerCase are the simple (one-character) mappings; Python's str
+# methods are the full ones. Where they differ: the full lowercase of U+0130 is two characters (its
+# simple one is 'i'), and a Greek letter with ypogegrammeni uppercases to two where its simple
+# uppercase is the titlecase letter; for the rest (ß, ŉ, ligatures) there is no simple mapping.
+
+
 def _upper(cp: int) -> int:
-    u = chr(cp).upper()
-    return ord(u) if len(u) == 1 else cp
+    for mapped in (chr(cp).upper(), chr(cp).title()):
+        if len(mapped) == 1:
+            return ord(mapped)
+    return cp
 
 
 def _lower(cp: int) -> int:
-    u = chr(cp).lower()
-    return ord(u) if len(u) == 1 else cp
+    if cp == 0x130:
+        return 0x69
+    mapped = chr(cp).lower()
+    return ord(mapped) if len(mapped) == 1 else cp
 
 
 @cache
@@ -485,30 +495,17 @@ class _Parser:
         c = self.peek()
         if c in ("?", "*", "+"):
             self.pos += 1
-            lo, hi = {"?": (0, 1), "*": (0, None), "+": (1, None)}[c]
-            return self._mode(("repeat", node, lo, hi, ""))
+            return self._mode(("repeat", node, *{"?": (0, 1), "*": (0, None), "+": (1, None)}[c], ""))
         if c == "{":
             if not self.raw(1).isdigit() or not self.raw(1).isascii():
                 self.pos += 2
                 raise self.error("Illegal repetition")
             self.pos += 1
-            lo = 0
-            while self.raw().isascii() and self.raw().isdigit():
-                lo = lo * 10 + int(self.raw())
-                self.pos += 1
-                if lo > 0x7FFFFFFF:
-                    raise self.error("Illegal repetition range")
-            hi = lo
+            lo = self._count()
+            hi: int | None = lo
             if self.raw() == ",":
                 self.pos += 1
-                hi = None
-                if self.raw() != "}":
-                    hi = 0
-                    while self.raw().isascii() and self.raw().isdigit():
-                        hi = hi * 10 + int(self.raw())
-                        self.pos += 1
-                        if hi > 0x7FFFFFFF:
-                            raise self.error("Illegal repetition range")
+                hi = None if self.raw() == "}" else self._count()
             if self.raw() != "}":
                 self.pos += 1
                 raise self.error("Unclosed counted closure")
@@ -517,6 +514,16 @@ class _Parser:
                 raise self.error("Illegal repetition range")
             return self._mode(("repeat", node, lo, hi, ""))
         return node
+
+    def _count(self) -> int:
+        """The digits of a counted closure (none: 0), at most Integer.MAX_VALUE."""
+        value = 0
+        while self.raw().isascii() and self.raw().isdigit():
+            value = value * 10 + int(self.raw())
+            self.pos += 1
+            if value > 0x7FFFFFFF:
+                raise self.error("Illegal repetition range")
+        return value
 
     def _mode(self, repeat: Any) -> Any:
         """A quantifier's '?' (lazy) or '+' (possessive) suffix."""
@@ -815,59 +822,63 @@ class _Parser:
             raise self.error(f"Unknown character property name {{{name}}}")
         return negate(found) if complement else found
 
-    def clazz(self) -> CharSet:
-        """A character class, '[' consumed; returns its set (Pattern.clazz)."""
+    def clazz(self, consume: bool = True) -> CharSet:
+        """A character class, '[' consumed; returns its set (Pattern.clazz). ``consume`` False is
+        the right side of '&&' written without brackets: it ends before the ']' it meets.
+
+        ``current`` is Java's ``curr``: the last nested class or range (single characters go to
+        ``bits`` and leave it unset), which an '&&' with nothing on its right intersects with."""
         prev: CharSet | None = None
+        current: CharSet | None = None
         bits: CharSet = ("r", ())
         has_bits = False
         negated = False
-        c = self.peek()
-        if c == "^" and self.text[self.pos - 1] == "[":
+        if self.peek() == "^" and self.text[self.pos - 1] == "[":
             self.pos += 1
             negated = True
-            c = self.peek()
         while True:
             c = self.peek()
             if c == "[":
                 self.pos += 1
-                inner = self.clazz()
-                prev = inner if prev is None else union(prev, inner)
+                current = self.clazz()
+                prev = current if prev is None else union(prev, current)
                 continue
-            if c == "&":
-                if self.raw(1) == "&":
-                    self.pos += 2
-                    right: CharSet | None = None
+            if c == "&" and self.raw(1) == "&":
+                self.pos += 2
+                right: CharSet | None = None
+                c = self.peek()
+                while c not in ("]", "&"):
+                    if c == "":
+                        raise self.error("Unclosed character class", len(self.text) - 1)
+                    if c == "[":
+                        self.pos += 1
+                        part = self.clazz()
+                    else:
+                        part = self.clazz(consume=False)
+                    right = part if right is None else union(right, part)
                     c = self.peek()
-                    while c not in ("]", "&"):
-                        if c == "":
-                            raise self.error("Unclosed character class", len(self.text) - 1)
-                        if c == "[":
-                            self.pos += 1
-                            part = self.clazz()
-                        else:
-                            part = self.clazz_tail()
-                        right = part if right is None else union(right, part)
-                        c = self.peek()
-                    if has_bits:
-                        prev = bits if prev is None else union(prev, bits)
-                        current: CharSet | None = bits
-                        has_bits = False
-                        bits = ("r", ())
-                    else:
-                        current = self._current
-                    if right is not None:
-                        current = right
+                if has_bits:
                     if prev is None:
-                        if right is None:
-                            raise self.error("Bad class syntax")
-                        prev = right
+                        prev = current = bits
                     else:
-                        prev = intersect(prev, current or ("r", ()))
-                    continue
-            elif c == "":
+                        prev = union(prev, bits)
+                    has_bits = False
+                if right is not None:
+                    current = right
+                if prev is None:
+                    if right is None:
+                        raise self.error("Bad class syntax")
+                    prev = right
+                elif current is None:  # Java builds it, then fails with a NullPointerException when matching
+                    raise Unsupported("a class whose '&&' has nothing on its right after single characters")
+                else:
+                    prev = intersect(prev, current)
+                continue
+            if c == "":
                 raise self.error("Unclosed character class", len(self.text) - 1)
-            elif c == "]" and (prev is not None or has_bits):
-                self.pos += 1
+            if c == "]" and (prev is not None or has_bits):
+                if consume:
+                    self.pos += 1
                 result = prev if prev is not None else bits
                 if prev is not None and has_bits:
                     result = union(prev, bits)
@@ -876,38 +887,10 @@ class _Parser:
             if is_bits:
                 bits = union(bits, item)
                 has_bits = True
-                self._current = bits
+                current = None
             else:
                 prev = item if prev is None else union(prev, item)
-                self._current = item
-
-    _current: CharSet | None = None
-
-    def clazz_tail(self) -> CharSet:
-        """The right side of '&&' without its own brackets: items up to ']' or '&' (clazz(false))."""
-        prev: CharSet | None = None
-        bits: CharSet = ("r", ())
-        has_bits = False
-        while True:
-            c = self.peek()
-            if c == "":
-                raise self.error("Unclosed character class", len(self.text) - 1)
-            if c == "[":
-                self.pos += 1
-                inner = self.clazz()
-                prev = inner if prev is None else union(prev, inner)
-                continue
-            if (c == "&" and self.raw(1) == "&") or (c == "]" and (prev is not None or has_bits)):
-                result = prev if prev is not None else bits
-                if prev is not None and has_bits:
-                    result = union(prev, bits)
-                return result
-            item, is_bits = self.range_item()
-            if is_bits:
-                bits = union(bits, item)
-                has_bits = True
-            else:
-                prev = item if prev is None else union(prev, item)
+                current = item
 
     def range_item(self) -> tuple[CharSet, bool]:
         """One class item (Pattern.range): a character, a range, an escape or a property. The flag

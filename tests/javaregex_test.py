@@ -304,6 +304,9 @@ FAMILIES = [
     (r"(?i)σ", ["Σ"]),
     (r"[a-z&&[^aeiou]]+", ["hello"]),
     (r"[^a[b]]", ["b", "c"]),
+    (r"[a[bc]&&]", ["a", "b", "c"]),  # '&&' with nothing on its right intersects with the last nested class
+    (r"(?iu)ı", ["İ", "i", "I"]),  # Java folds with the simple case mappings (İ lowercases to i)
+    (r"(?iu)ᾀ", ["ᾈ", "ἀι"]),
     (r"(?P<name>1)", ["1"]),
     (r"(?x) 1 \. 2 # comment", ["1.2"]),
     (r"\Q1.2\E", ["1.2", "102"]),
@@ -372,6 +375,12 @@ def test_the_families_python_gets_wrong_agree_with_java(java: Any) -> None:
     found = [(p, ours(p, vs), theirs) for (p, vs), theirs in pairs if ours(p, vs) != theirs]
     assert found == []
     assert sum(1 for answer in expected if answer[0] == "error") >= 30  # Java's errors are exercised too
+
+
+def test_an_intersection_java_cannot_match_is_refused() -> None:
+    """Java compiles [[bc]a&&] and then fails with a NullPointerException at the first match."""
+    with pytest.raises(javaregex.Unsupported, match="'&&' has nothing on its right"):
+        javaregex.translate("[[bc]a&&]")
 
 
 def test_random_patterns_agree_with_java(java: Any) -> None:
