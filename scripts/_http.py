@@ -6,9 +6,7 @@ import json
 import os
 import re
 import sys
-import time
 import urllib.error
-import urllib.request
 
 # customsrc:include _net.py
 
@@ -34,23 +32,14 @@ def error_detail(exc):
 
 def get(url, headers):
     """The body at ``url``; an HTTP error or an unreachable host ends the script with a clear line
-    (429 and 503 are asked again first, after the wait the server names)."""
-    attempt = 0
-    while True:
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.read()
-        except urllib.error.HTTPError as exc:
-            wait = retry_wait(exc, attempt)
-            if wait is not None:
-                time.sleep(wait)
-                attempt += 1
-                continue
-            note = rate_limit_note(exc)
-            fail(f"HTTP {exc.code} {exc.reason}{error_detail(exc)}{note} from {url.split('?')[0]}")
-        except urllib.error.URLError as exc:
-            fail(f"cannot reach {url}: {exc.reason}")
+    (429 and 503 are asked again first, after the wait the server names: _net.request)."""
+    try:
+        return request(url, headers)[0]
+    except urllib.error.HTTPError as exc:
+        note = rate_limit_note(exc)
+        fail(f"HTTP {exc.code} {exc.reason}{error_detail(exc)}{note} from {url.split('?')[0]}")
+    except urllib.error.URLError as exc:
+        fail(f"cannot reach {url}: {exc.reason}")
 
 
 def base_url(adds=()):

@@ -5,6 +5,7 @@
 # a rate limit is named as such, with when it resets.
 import email.utils
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -29,6 +30,22 @@ def _origin(url):
 
 
 urllib.request.install_opener(urllib.request.build_opener(SameOriginCredentials))
+
+
+def request(url, headers):
+    """(body, response headers) of a GET, asking again after a 429 or 503 (the wait the server
+    names, briefly); the last HTTPError or URLError is raised for the script to report."""
+    attempt = 0
+    while True:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
+                return response.read(), response.headers
+        except urllib.error.HTTPError as exc:
+            wait = retry_wait(exc, attempt)
+            if wait is None:
+                raise
+            time.sleep(wait)
+            attempt += 1
 
 
 def retry_wait(exc, attempt):

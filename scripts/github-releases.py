@@ -8,9 +8,7 @@ import json
 import os
 import re
 import sys
-import time
 import urllib.error
-import urllib.request
 
 # customsrc:include _net.py
 
@@ -23,21 +21,13 @@ def fail(message):
 
 
 def get_page(url, headers):
-    attempt = 0
-    while True:
-        request = urllib.request.Request(url, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.read(), response.headers.get("Link", "")
-        except urllib.error.HTTPError as exc:
-            wait = retry_wait(exc, attempt)
-            if wait is not None:
-                time.sleep(wait)
-                attempt += 1
-                continue
-            fail(f"HTTP {exc.code} {exc.reason}{rate_limit_note(exc)} from {url}")
-        except urllib.error.URLError as exc:
-            fail(f"cannot reach {url}: {exc.reason}")
+    try:
+        body, response_headers = request(url, headers)
+    except urllib.error.HTTPError as exc:
+        fail(f"HTTP {exc.code} {exc.reason}{rate_limit_note(exc)} from {url}")
+    except urllib.error.URLError as exc:
+        fail(f"cannot reach {url}: {exc.reason}")
+    return body, response_headers.get("Link", "")
 
 
 def next_link(header):
