@@ -192,7 +192,10 @@ def sandbox_costs(runs: int) -> dict[str, float]:
     }
 
 
-TRIVIAL_SOURCE = """identifier: trivial
+def inline_source(identifier: str, script: str) -> str:
+    """A native source with version "1", mapping ``$[*].v``, whose Bash script is ``script``."""
+    body = "".join(f"              {line}\n" for line in script.splitlines())
+    return f"""identifier: {identifier}
 type: CustomArtifact
 spec:
   version: "1"
@@ -206,8 +209,11 @@ spec:
           type: Inline
           spec:
             script: |
-              echo '[{"v": "1"}]' > "$HARNESS_ARTIFACT_RESULT_PATH"
-"""
+{body}"""
+
+
+RESULT_LINE = """echo '[{"v": "1"}]' > "$HARNESS_ARTIFACT_RESULT_PATH\""""
+TRIVIAL_SOURCE = inline_source("trivial", RESULT_LINE)
 
 
 def _rss_kib() -> int:
@@ -274,31 +280,13 @@ def many_sources(work: Path, throughput_count: int, soak_count: int) -> dict[str
     }
 
 
-LOUD_SOURCE = """identifier: loud
-type: CustomArtifact
-spec:
-  version: "1"
-  scripts:
-    fetchAllArtifacts:
-      artifactsArrayPath: $
-      versionPath: v
-      spec:
-        shell: Bash
-        source:
-          type: Inline
-          spec:
-            script: |
-              head -c {raw} /dev/urandom | base64 -w 0 | head -c {size}
-              echo '[{{"v": "1"}}]' > "$HARNESS_ARTIFACT_RESULT_PATH"
-"""
-
-
 def masking_cost(customsrc: str, work: Path, megabytes: int, runs: int) -> dict[str, float]:
     """A script printing ``megabytes`` MB, run with 10 secrets of 64 KB against none (issue 11)."""
     import base64
 
     size = megabytes << 20
-    (work / "loud.yaml").write_text(LOUD_SOURCE.format(raw=size * 3 // 4 + 3, size=size))
+    loud = f"head -c {size * 3 // 4 + 3} /dev/urandom | base64 -w 0 | head -c {size}\n{RESULT_LINE}"
+    (work / "loud.yaml").write_text(inline_source("loud", loud))
     (work / "none.secrets").write_text("")
     secrets = [base64.b64encode(os.urandom(48 << 10)).decode()[: 64 << 10] for _ in range(10)]
     (work / "ten.secrets").write_text("".join(f"s{i}={value}\n" for i, value in enumerate(secrets)))
