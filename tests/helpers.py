@@ -141,6 +141,16 @@ def processes_with(marker: str) -> list[int]:
     return found
 
 
+def wait_for_process(marker: str, seconds: float) -> None:
+    """Wait until a process whose command line holds ``marker`` runs (the script has started)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_with(marker), "the script never started"
+
+
 def marker() -> str:
     import uuid
 

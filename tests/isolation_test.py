@@ -19,7 +19,7 @@ import pytest
 
 from customsrc.sandbox import bubblewrap
 
-from .helpers import CLI, ROOT, marker, need, processes_with, source_doc, write_yaml
+from .helpers import CLI, ROOT, marker, need, processes_with, source_doc, wait_for_process, write_yaml
 
 CONFINED = ["basic", "strict"]
 RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
@@ -581,10 +581,7 @@ def test_sigterm_to_customsrc_kills_the_script_and_removes_its_work(cli: CLI, tm
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    deadline = time.monotonic() + 20
-    while not processes_with(tag) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_with(tag), "the script never started"
+    wait_for_process(tag, 20)
     proc.terminate()
     assert proc.wait(timeout=20) == 130
     assert proc.stderr is not None
@@ -605,10 +602,7 @@ def test_sigkill_to_customsrc_leaves_no_work_directory_on_the_host(cli: CLI, tmp
         f"echo data > kept\n( exec -a {tag} sleep 300 ) &\nwait\n" + RESULT, array="$", version_path="version"
     )
     proc = cli.start("run", str(path), "--sandbox", level, env={"TMPDIR": str(runs)}, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 20
-    while not processes_with(tag) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_with(tag), "the script never started"
+    wait_for_process(tag, 20)
     proc.kill()
     proc.wait(timeout=20)
     deadline = time.monotonic() + 5

@@ -16,7 +16,7 @@ import pytest
 from customsrc import watch as watch_module
 from customsrc.watch import StateStore, poll
 
-from .helpers import CLI, marker, processes_with, source_doc, write_yaml
+from .helpers import CLI, marker, processes_with, source_doc, wait_for_process, write_yaml
 
 
 class Crash(BaseException):
@@ -181,10 +181,7 @@ def test_sigterm_stops_cleanly_and_kills_running_scripts(tmp_path: Path) -> None
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 10
-    while not processes_with(tag) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_with(tag), "the script never started"
+    wait_for_process(tag, 10)
     start = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(10) == 0
