@@ -526,35 +526,27 @@ def _spawn(launch: Launch) -> tuple[_Child, _Ends]:
         return _Child(proc.pid, proc.stdout.fileno(), proc.stderr.fileno(), popen=proc), ends
     if helper == "unshare":
         argv = [argv[0], f"--wd={launch.cwd}", *argv[1:]]
-    opened: list[int] = []
-    child_ends: list[int] = []
+    opened: list[int] = []  # the parent's ends: closed again if the spawn fails
+    child_ends: list[int] = []  # the child's ends: closed here once it has them (or failed to start)
+    actions: list[tuple[Any, ...]] = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
 
     def pipe(to_child: bool, number: int) -> int:
         """A pipe whose other end is the child's fd ``number``; returns the parent's end."""
         read, write = os.pipe()
         mine, theirs = (write, read) if to_child else (read, write)
         opened.append(mine)
-        theirs = _high(theirs)
-        child_ends.append(theirs)
+        child_ends.append(theirs)  # listed first, so it is closed even if moving it fails
+        child_ends[-1] = theirs = _high(theirs)
         actions.append((os.POSIX_SPAWN_DUP2, theirs, number))
         return mine
 
     try:
-        out_read, out_write = os.pipe()
-        opened += [out_read, out_write]
-        err_read, err_write = os.pipe()
-        opened += [err_read, err_write]
-        out_write, err_write = _high(out_write), _high(err_write)
-        opened[1], opened[3] = out_write, err_write
-        actions = [
-            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_DUP2, out_write, 1),
-            (os.POSIX_SPAWN_DUP2, err_write, 2),
-        ]
+        out_read, err_read = pipe(False, 1), pipe(False, 2)
         for data, number in ((launch.preamble, 3), (launch.seccomp, 8)):
             if data is not None:  # an in-memory file: nothing on disk, gone with its last descriptor
-                memfd = _high(os.memfd_create("customsrc", os.MFD_CLOEXEC))
+                memfd = os.memfd_create("customsrc", os.MFD_CLOEXEC)
                 child_ends.append(memfd)
+                child_ends[-1] = memfd = _high(memfd)
                 view = memoryview(data)
                 while view:
                     view = view[os.write(memfd, view) :]
@@ -567,16 +559,16 @@ def _spawn(launch: Launch) -> tuple[_Child, _Ends]:
         if launch.handshake:
             ends.ready = pipe(False, 6)
             ends.go = pipe(True, 7)
-        try:
-            pid = os.posix_spawn(argv[0], argv, launch.env, file_actions=actions, setsid=True)
-        finally:
-            for fd in (out_write, err_write, *child_ends):
-                os.close(fd)
+        pid = os.posix_spawn(argv[0], argv, launch.env, file_actions=actions, setsid=True)
     except BaseException:
         for fd in opened:
             with contextlib.suppress(OSError):
                 os.close(fd)
         raise
+    finally:
+        for fd in child_ends:
+            with contextlib.suppress(OSError):
+                os.close(fd)
     return _Child(pid, out_read, err_read), ends
 
 
