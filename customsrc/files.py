@@ -36,11 +36,10 @@ def size_text(limit: int) -> str:
     return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
 
 
-def read_bounded(path: str, limit: int, *, follow: bool = True) -> bytes:
+def read_bounded(path: str, limit: int) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` of them."""
-    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK | (0 if follow else os.O_NOFOLLOW)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         raise Unreadable("no such file") from None
     except OSError as exc:

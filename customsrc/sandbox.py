@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
+from functools import cache
 
 from .errors import SandboxError
 
@@ -110,17 +111,6 @@ class Limits(NamedTuple):
     processes: int = 512
     output: int = 1 << 20  # bytes of the script's output shown live; the rest is counted, not shown
     disk: int = 1 << 30
-
-
-LIMIT_FLAGS = {
-    "memory": "--memory",
-    "cpu_time": "--cpu-time",
-    "file_size": "--max-file-size",
-    "open_files": "--max-open-files",
-    "processes": "--max-processes",
-    "output": "--max-output",
-    "disk": "--disk",
-}
 
 
 def limit_problem(limits: Limits) -> tuple[str, str] | None:
@@ -329,6 +319,7 @@ KEYRING_SYSCALLS = {
 X32_BIT = 0x40000000  # x86_64's x32 ABI: the same numbers with this bit set
 
 
+@cache
 def keyring_filter(machine: str | None = None) -> bytes | None:
     """A classic BPF seccomp program (bubblewrap's ``--seccomp``) denying the keyring calls, or
     None on a machine this table does not know."""

@@ -112,9 +112,21 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="print a traceback on internal errors")
 
 
+# The flag of each Limits field, for the command line's words.
+LIMIT_FLAGS = {
+    "memory": "--memory",
+    "cpu_time": "--cpu-time",
+    "file_size": "--max-file-size",
+    "open_files": "--max-open-files",
+    "processes": "--max-processes",
+    "output": "--max-output",
+    "disk": "--disk",
+}
+
+
 def collect_limits(args: argparse.Namespace) -> Limits:
     """Limits from the flags, defaults for the rest."""
-    from ..sandbox import LIMIT_FLAGS, limit_problem
+    from ..sandbox import limit_problem
     from ..units import parse_duration, parse_size
 
     limits = Limits()
