@@ -372,17 +372,18 @@ def _fetch_into(
         )
     if outcome.exit_code != 0:
         last = _last_line(run.stderr_tail) or _last_line(run.stdout_tail)
+        missing = None
         if outcome.exit_code == 127:  # the missing command says more than what failed after it (a pipe)
-            last = next((x for x in reversed(run.stderr_tail.splitlines()) if "command not found" in x), last)
+            lines = reversed(run.stderr_tail.splitlines())
+            missing = next((m for m in map(_NOT_FOUND.search, lines) if m), None)
+            last = missing.string.strip() if missing else last
         said = f": {masker.text(last)}" if last else ""
         if outcome.out_of_memory:
             said += (
                 f" (the run reached its memory limit, {settings.limits.memory} bytes: raise limits.memory, --memory)"
             )
-        if outcome.exit_code == 127 and settings.tools == "delegate":
-            missing = re.findall(r"([\w.+-]+): command not found", run.stderr_tail)  # not always the last line (a pipe)
-            if missing:
-                said += f" ({delegate.missing_message(missing[-1])})"
+        if missing and settings.tools == "delegate":
+            said += f" ({delegate.missing_message(missing.group(1))})"
         raise ScriptFailed(
             f"the script exited with code {outcome.exit_code}{said}",
             harness_message="No Artifact found in HARNESS_ARTIFACT_RESULT_PATH",
@@ -421,6 +422,9 @@ def _save(path: str, data: bytes, masker: Masker, warnings: list[str]) -> None:
             f"save_payload {path}: cannot write: {exc.strerror}",
             cli_message=(f"--save-payload {path}: cannot write: {exc.strerror}"),
         ) from None
+
+
+_NOT_FOUND = re.compile(r"([\w.+-]+): command not found")
 
 
 def _last_line(text: str) -> str:

@@ -55,8 +55,10 @@ def guard(requires: tuple[str, ...]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+@cache
 def links(path: str) -> dict[str, str]:
-    """name -> this machine's executable, for each delegate command found on ``path``."""
+    """name -> this machine's executable, for each delegate command found on ``path`` (looked up
+    once per process and PATH: every run under --tools delegate links the same set)."""
     found: dict[str, str] = {}
     folders = [f for f in path.split(os.pathsep) if f]
     for name in sorted(commands()):
