@@ -144,12 +144,13 @@ def _bounded(document: Any, label: str) -> Any:
     as if every alias were written out. Iterative, memoised per shared list or mapping."""
     done: dict[int, tuple[int, int]] = {}  # id -> (height, expanded size)
     active: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(document, False)]
+    stack: list[tuple[Any, list[Any] | None]] = [(document, None)]  # (node, its children once entered)
     while stack:
-        value, finished = stack.pop()
+        value, children = stack.pop()
         key = id(value)
-        children = [c for c in (value.values() if isinstance(value, dict) else value) if isinstance(c, (dict, list))]
-        if finished:
+        if not isinstance(value, (dict, list)) or (children is None and key in done):
+            continue  # a scalar document, or a shared node already measured
+        if children is not None:  # every child measured: measure this node
             active.discard(key)
             height = 1 + max((done[id(c)][0] for c in children), default=0)
             size = 1 + len(value) + sum(done[id(c)][1] - 1 for c in children)
@@ -161,13 +162,12 @@ def _bounded(document: Any, label: str) -> Any:
                 )
             done[key] = (height, size)
             continue
-        if key in done:
-            continue
         if key in active:
             raise SourceError(f"{label}: a YAML alias makes the document contain itself")
         active.add(key)
-        stack.append((value, True))
-        stack.extend((c, False) for c in children if id(c) not in done)
+        inner = [c for c in (value.values() if isinstance(value, dict) else value) if isinstance(c, (dict, list))]
+        stack.append((value, inner))
+        stack.extend((c, None) for c in inner if id(c) not in done)
     return document
 
 

@@ -255,3 +255,9 @@ def test_library_errors_name_parameters_and_the_cli_names_flags(cli: CLI, tmp_pa
     )
     line = one_line_error(cli.run("run", str(path), "--input", "REPO=x", "--order", "sideways"))
     assert line.startswith("customsrc: error: --order 'sideways': use one of")
+
+
+def test_a_document_that_is_a_bare_number_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
+    path = tmp_path / "number.yaml"
+    path.write_text("--- !!int 5\n")
+    assert "expected a mapping" in one_line_error(cli.run("run", str(path)))
