@@ -14,7 +14,7 @@ from .errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, TextIO
 
 
 def compile_query(text: str) -> Any:
@@ -40,6 +40,16 @@ def apply(expression: Any, document: Any) -> Any:
         return expression.search(document)
     except exceptions.JMESPathError as exc:  # a type error met while evaluating (e.g. sum of strings)
         raise UsageError(f"--query: {str(exc).splitlines()[0]}") from None
+
+
+def write(out: TextIO, expression: Any, document: Any, fmt: str) -> None:
+    """The query's result on ``out`` (nothing for an empty one), control characters as escapes."""
+    from .output import visible
+
+    shown = render(apply(expression, document), fmt)
+    if shown:
+        out.write(visible(shown) + "\n")
+        out.flush()
 
 
 def render(result: Any, fmt: str) -> str:

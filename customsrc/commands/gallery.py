@@ -40,7 +40,8 @@ def main(args: argparse.Namespace) -> int:
 
     out = sys.stdout
     if args.query:
-        from ..query import apply, compile_query, render
+        from ..query import compile_query
+        from ..query import write as query_write
 
         query = compile_query(args.query)
         if args.action != "list":
@@ -57,8 +58,7 @@ def main(args: argparse.Namespace) -> int:
             }
             for e in entries()
         ]
-        shown = render(apply(query, listed), "table")
-        out.write(shown + "\n" if shown else "")
+        query_write(out, query, listed, "table")
         return 0
     if args.action == "list":
         header = ("NAME", "WHAT", "STOCK DELEGATE", "TESTED AGAINST")

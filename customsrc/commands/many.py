@@ -52,7 +52,8 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--save-payload records one source's payload; run one source with it")
     query = None
     if args.query:
-        from ..query import apply, compile_query, render
+        from ..query import compile_query
+        from ..query import write as query_write
 
         query = compile_query(args.query)
     files = expand(args.source)
@@ -78,8 +79,7 @@ def main(args: argparse.Namespace) -> int:
         doc = output.document(outcome.result, file=outcome.label, error=error, masker=masker)
         if query is not None:  # each source's answer on its own line (failures are said on stderr)
             if error is None:
-                shown = render(apply(query, doc), args.format)
-                sys.stdout.write(output.visible(shown) + "\n" if shown else "")
+                query_write(sys.stdout, query, doc, args.format)
             else:
                 sys.stderr.write(f"customsrc: error: {outcome.label}: {masker.text(error.said)}\n")
         elif args.format == "json":

@@ -251,7 +251,8 @@ def main(args: argparse.Namespace, *, text: str | None = None) -> int:
 def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
     from .. import output
     from ..api import fetch
-    from ..query import apply, compile_query, render
+    from ..query import compile_query
+    from ..query import write as query_write
     from ..spec import load_source
 
     query = compile_query(args.query) if args.query else None  # a bad query is found before anything runs
@@ -281,9 +282,7 @@ def main_one(args: argparse.Namespace, *, text: str | None = None) -> int:
         result = getattr(exc, "result", None)
     doc = output.document(result, file=file, error=error, masker=masker)
     if error is None and query is not None:
-        shown = render(apply(query, doc), args.format)
-        sys.stdout.write(output.visible(shown) + "\n" if shown else "")
-        sys.stdout.flush()
+        query_write(sys.stdout, query, doc, args.format)
     elif error is None or args.format in ("json", "yaml"):
         output.write(doc, args.format, sys.stdout, limit=args.limit)
         sys.stdout.flush()
