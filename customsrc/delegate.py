@@ -34,6 +34,13 @@ def commands() -> frozenset[str]:
     return frozenset(name for names in profile()["packages"].values() for name in names)
 
 
+def missing(requires: tuple[str, ...], shell: str) -> tuple[str, ...]:
+    """What a source needs that the stock image lacks: its declared ``requires``, and python3
+    for a python source (the delegate runs it as ``python3 - <<EOF`` from Bash)."""
+    needs = [*requires] if shell != "python" or "python3" in requires else ["python3", *requires]
+    return tuple(n for n in needs if n not in commands())
+
+
 def install_line(name: str) -> str:
     """The delegate ``INIT_SCRIPT`` line that provides ``name`` (Harness's own advice for jq)."""
     hint: str = profile()["install"].get(name, INIT_SCRIPT_DEFAULT.format(name=name))

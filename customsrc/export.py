@@ -32,10 +32,7 @@ def bash_script(source: Source) -> str:
     found")."""
     from . import delegate
 
-    needs = list(source.requires)
-    if source.shell == "python" and "python3" not in needs:
-        needs.insert(0, "python3")
-    guard = delegate.guard(tuple(n for n in needs if n not in delegate.commands()))
+    guard = delegate.guard(delegate.missing(source.requires, source.shell))
     if source.shell == "bash":
         return _after_shebang(source.script, guard) if source.script.startswith("#!") else guard + source.script
     interpreter = _INTERPRETER[source.shell]

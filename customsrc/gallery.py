@@ -75,9 +75,7 @@ def stock_delegate(item: Entry) -> str:
     """'yes' where the entry runs on Harness's stock delegate image as is, else what it needs."""
     from . import delegate
 
-    needs = [n for n in item.source.requires if n not in delegate.commands()]
-    if item.source.shell == "python" and "python3" not in needs:
-        needs.insert(0, "python3")
+    needs = delegate.missing(item.source.requires, item.source.shell)
     return "yes" if not needs else "needs " + ", ".join(needs)
 
 
