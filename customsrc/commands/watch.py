@@ -73,8 +73,13 @@ def main(args: argparse.Namespace) -> int:
         from ..query import apply, compile_query
 
         query = compile_query(args.query)
-    limited = (("--format", args.format), ("--limit", args.limit), ("--explain", args.explain or None))
-    for flag, given in (*limited, ("--save-payload", args.save_payload)):
+    cannot_apply = {
+        "--format": args.format,
+        "--limit": args.limit,
+        "--explain": args.explain or None,
+        "--save-payload": args.save_payload,
+    }
+    for flag, given in cannot_apply.items():
         if given is not None:
             raise UsageError(f"watch prints one JSON line per new version: {flag} does not apply")
     try:
@@ -86,8 +91,8 @@ def main(args: argparse.Namespace) -> int:
     masker = Masker(secrets.values())
     args.masker = masker
     options = fetch_options(args)
-    options.pop("explain", None)
-    options.pop("save_payload", None)
+    for name in ("explain", "save_payload"):  # refused above
+        options.pop(name)
     store = StateStore(args.state)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
