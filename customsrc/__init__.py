@@ -7,12 +7,13 @@
 
 from __future__ import annotations
 
-from .api import FetchResult, RunInfo, fetch, replay
+from .api import fetch, fetch_with, replay
 from .errors import (
     Cancelled,
     CustomsrcError,
     ExpressionError,
     InputError,
+    InternalError,
     NoMatchingVersion,
     ResultError,
     SandboxError,
@@ -23,6 +24,8 @@ from .errors import (
     UsageError,
 )
 from .mapping import Artifact
+from .options import FetchOptions
+from .result import FetchResult, RunInfo
 from .spec import Source, load_source
 
 __version__ = "0.1.0"
@@ -32,8 +35,10 @@ __all__ = [
     "Cancelled",
     "CustomsrcError",
     "ExpressionError",
+    "FetchOptions",
     "FetchResult",
     "InputError",
+    "InternalError",
     "NoMatchingVersion",
     "Outcome",
     "ResultError",
@@ -48,6 +53,7 @@ __all__ = [
     "__version__",
     "fetch",
     "fetch_many",
+    "fetch_with",
     "load_source",
     "replay",
 ]

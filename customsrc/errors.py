@@ -118,7 +118,12 @@ class Cancelled(CustomsrcError):
 
 
 class InternalError(CustomsrcError):
-    """An unexpected error inside customsrc (a bug), reported for one source of many."""
+    """An unexpected error inside customsrc (a bug). ``details`` holds its traceback, masked like
+    everything else a fetch gives back; the original exception is its ``__cause__``."""
 
     exit_code = 1
     kind = "internal"
+
+    def __init__(self, message: str, *, details: str = "") -> None:
+        super().__init__(message)
+        self.details = details

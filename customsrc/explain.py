@@ -9,7 +9,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from .api import FetchResult, Preferences
+    from .result import FetchResult
+    from .select import Preferences
 
 MAX_ITEMS = 1000
 

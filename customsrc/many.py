@@ -12,8 +12,11 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from .api import FetchResult, fetch
-from .errors import Cancelled, CustomsrcError, InternalError
+from .api import fetch_with
+from .errors import Cancelled, CustomsrcError
+from .masking import Masker
+from .options import FetchOptions, merge
+from .result import FetchResult, internal_error
 from .spec import Source
 
 TYPE_CHECKING = False
@@ -50,17 +53,22 @@ def fetch_many(
     *,
     concurrency: int = 4,
     cancel: threading.Event | None = None,
+    options: FetchOptions | None = None,
     **common: Any,
 ) -> Iterator[Outcome]:
     """Fetch every source, ``concurrency`` at a time, yielding each :class:`Outcome` as it completes.
 
     An item is a source (a loaded :class:`Source` or a path) or ``(source, kwargs)`` for options of
-    its own; ``common`` keyword arguments go to every :func:`customsrc.fetch`. Setting ``cancel``, or
+    its own; ``options`` (a :class:`FetchOptions`) and the ``common`` keyword arguments (those of
+    :func:`customsrc.fetch`, which change it) go to every fetch. Options are checked once, before
+    any source starts: a bad one raises :class:`UsageError` here. Setting ``cancel``, or
     closing the iterator early, kills every running script tree; sources not started yet come back
     as :class:`Cancelled`.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
+    shared = merge(options, common)
+    masker = Masker((shared.secrets or {}).values())
     stopped = threading.Event()
 
     def stop() -> bool:
@@ -68,16 +76,16 @@ def fetch_many(
 
     def one(index: int, item: Any) -> Outcome:
         # (source, options) pairs; a loaded Source is a tuple too (a NamedTuple), so test exactly
-        source, options = item if type(item) is tuple else (item, {})
+        source, own = item if type(item) is tuple else (item, {})
         label = _label(source)
         if stop():
             return Outcome(index, label, None, Cancelled("cancelled before it started"))
         try:
-            return Outcome(index, label, fetch(source, stop=stop, **{**common, **options}), None)
-        except CustomsrcError as exc:
+            return Outcome(index, label, fetch_with(source, shared.replace(stop=stop, **own)), None)
+        except CustomsrcError as exc:  # a bug comes as InternalError: it never takes the others down
             return Outcome(index, label, getattr(exc, "result", None), exc)
-        except Exception as exc:  # a bug must not take the other sources down
-            return Outcome(index, label, None, InternalError(f"internal error: {type(exc).__name__}: {exc}"))
+        except Exception as exc:  # a bug before the fetch started (fetch_with masks those after)
+            return Outcome(index, label, None, internal_error(exc, masker))
 
     items = list(sources)
     pool = ThreadPoolExecutor(max_workers=min(concurrency, max(len(items), 1)), thread_name_prefix="customsrc")

@@ -98,7 +98,7 @@ def _compile_item_mapper(
     return mapper
 
 
-class Mapping:
+class PathMapping:
     """A compiled mapping: parse each path once, apply to many payloads."""
 
     def __init__(self, array_path: str, version_path: str, attributes: Sequence[tuple[str, str]]) -> None:
@@ -217,4 +217,4 @@ def _dedupe(pairs: list[tuple[int, Any, dict[str, str]]], count: int) -> Mapping
     return result
 
 
-__all__ = ["Artifact", "Mapping", "MappingResult", "render"]
+__all__ = ["Artifact", "MappingResult", "PathMapping", "render"]

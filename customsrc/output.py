@@ -1,8 +1,8 @@
 """Rendering a fetch for people and for later pipeline steps: table, json, yaml, env.
 
 Every format is built from one document (``document()``), which is what ``--format json``
-prints and ``schemas/run-output.schema.json`` describes. Secrets are masked in the document
-before any format sees it.
+prints and ``schemas/run-output.schema.json`` describes. It is built from a fetch's result and
+error, whose secrets the fetch masked already.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import json
 import os
 import re
 
-from .api import FetchResult
 from .errors import CustomsrcError
-from .masking import Masker
+from .result import FetchResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,9 +32,9 @@ def document(
     *,
     file: str | None,
     error: CustomsrcError | None = None,
-    masker: Masker | None = None,
 ) -> dict[str, Any]:
-    """The run-output document (schemas/run-output.schema.json)."""
+    """The run-output document (schemas/run-output.schema.json). ``result`` and ``error`` come from
+    a fetch, which masked every secret in them already."""
     doc: dict[str, Any]
     if result is None:
         doc = {
@@ -72,7 +71,7 @@ def document(
             "harness_message": error.harness_message,
             "exit_code": error.exit_code,
         }
-    return masker.deep(doc) if masker else doc
+    return doc
 
 
 def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> None:

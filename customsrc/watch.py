@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import threading
     from typing import Any
 
+    from .options import FetchOptions
+
 FORMAT = 1
 
 
@@ -187,16 +189,18 @@ def poll(
     cancel: threading.Event | None = None,
     report_existing: bool = False,
     warn: Callable[[str], None] = lambda _message: None,
-    **fetch_options: Any,
+    options: FetchOptions | None = None,
+    **changes: Any,
 ) -> int:
     """One poll: report what the outbox still holds, fetch, record, report. Returns the number of
-    new versions found (not counting the outbox of an earlier run)."""
+    new versions found (not counting the outbox of an earlier run). ``options`` and ``changes``
+    (:func:`customsrc.fetch`'s keywords) go to every fetch."""
     from .many import fetch_many
 
     _drain(store, report)
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     found = 0
-    for outcome in fetch_many(list(sources), concurrency=concurrency, cancel=cancel, **fetch_options):
+    for outcome in fetch_many(list(sources), concurrency=concurrency, cancel=cancel, options=options, **changes):
         if cancel is not None and cancel.is_set():
             break
         if outcome.error is not None or outcome.result is None:

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from customsrc.errors import ResultError
-from customsrc.mapping import Mapping
+from customsrc.mapping import PathMapping
 from customsrc.payload import parse_payload
 
 from .helpers import need
@@ -77,7 +77,7 @@ def oracle(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def ours(path: Path, array: str, version: str, attrs: list[list[str]]) -> dict[str, Any]:
     try:
         payload = parse_payload(path.read_bytes())
-        result = Mapping(array, version, [tuple(a) for a in attrs]).apply(payload.value)  # type: ignore[misc]
+        result = PathMapping(array, version, [tuple(a) for a in attrs]).apply(payload.value)  # type: ignore[misc]
     except ResultError as exc:
         return {"ok": False, "reason": exc.harness_message or ""}
     return {

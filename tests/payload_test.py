@@ -62,13 +62,13 @@ def test_deep_payload_without_trailing_text_is_a_clean_error() -> None:
 
 def test_deep_value_is_a_clean_mapping_error() -> None:
     """A backstop for values deep enough to exhaust recursion while mapping (e.g. Java text)."""
-    from customsrc.mapping import Mapping
+    from customsrc.mapping import PathMapping
 
     deep: list[object] = []
     for _ in range(5000):
         deep = [deep]
     with pytest.raises(ResultError, match="nested too deeply"):
-        Mapping("$", "v", [("a", "a")]).apply([{"v": "1", "a": deep}])
+        PathMapping("$", "v", [("a", "a")]).apply([{"v": "1", "a": deep}])
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from ..errors import CustomsrcError, UsageError
 from ..masking import Masker
@@ -15,85 +15,47 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def pairs(values: Sequence[str] | None, option: str) -> dict[str, str]:
-    """``NAME=VALUE`` strings to a dict; a value may contain ``=``."""
-    out: dict[str, str] = {}
-    for item in values or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            # Never repeat what was given: it may be the value itself (a secret, typed without NAME=).
-            raise UsageError(f"{option} expects NAME=VALUE; the argument given has no NAME= before its value")
-        out[name.strip()] = value
-    return out
-
-
-def expression_pairs(values: Sequence[str] | None) -> dict[str, str]:
-    """``'<+pipeline.name>=value'``: the expression ends at the first ``>=``."""
-    out: dict[str, str] = {}
-    for item in values or []:
-        head, sep, value = item.partition(">=")
-        if not sep or not head.startswith("<+"):
-            raise UsageError("--expr expects '<+expression>=VALUE'; the argument given is not of that form")
-        out[head + ">"] = value
-    return out
-
-
-def read_secrets_file(path: str) -> dict[str, str]:
-    """``NAME=VALUE`` lines; blank lines and ``#`` comments are ignored."""
-    from ..files import SECRETS_LIMIT, Unreadable, decode, read_bounded
-
-    try:
-        lines = decode(read_bounded(path, SECRETS_LIMIT)).splitlines()
-    except Unreadable as exc:
-        raise UsageError(f"--secrets-file {path}: {exc.reason}") from None
-    out: dict[str, str] = {}
-    for number, line in enumerate(lines, 1):
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        name, sep, value = line.partition("=")
-        if not sep or not name.strip():
-            # Never echo the line: it may hold a secret.
-            raise UsageError(f"--secrets-file {path} line {number}: expected NAME=VALUE")
-        out[name.strip()] = value
-    return out
-
-
-def fail(error: CustomsrcError, masker: Masker) -> int:
+def fail(error: CustomsrcError, *, debug: bool = False) -> int:
+    """Say ``error`` on one line (secrets were masked where it was raised: see customsrc.result) and
+    return its exit code. A bug also leaves its traceback in a log file (and on stderr with --debug)."""
+    from ..errors import InternalError
     from ..output import visible
 
-    # Masked, and with control characters shown as escapes: a version quoted in the message must
-    # not drive the terminal.
-    sys.stderr.write(f"customsrc: error: {visible(masker.text(error.said))}\n")
+    said = visible(error.said)  # control characters as escapes: a quoted version must not drive the terminal
+    if isinstance(error, InternalError):
+        log = _crash_log(error.details)
+        if debug:
+            sys.stderr.write(error.details)
+        said += f" (traceback in {log}; please attach it to a bug report)"
+    sys.stderr.write(f"customsrc: error: {said}\n")
     return error.exit_code
 
 
+def _crash_log(text: str) -> str:
+    import tempfile
+
+    fd, log = tempfile.mkstemp(prefix="customsrc-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return log
+
+
 def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn an unexpected exception into one line plus a log file (the traceback with --debug)."""
+    """Turn an unexpected exception into one line plus a log file (the traceback with --debug).
+    A bug inside a fetch arrives as InternalError, masked; one outside any fetch never held a secret."""
 
     def wrapper(args: argparse.Namespace) -> int:
+        from ..result import internal_error
+
+        debug = bool(getattr(args, "debug", False))
         try:
             return handler(args)
         except CustomsrcError as exc:  # raised before a command could report it itself
-            return fail(exc, Masker(()))
+            return fail(exc, debug=debug)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as exc:
-            import tempfile
-            import traceback
-
-            masker: Masker = getattr(args, "masker", None) or Masker(())
-            text = masker.text(traceback.format_exc())
-            if getattr(args, "debug", False):
-                sys.stderr.write(text)
-            fd, log = tempfile.mkstemp(prefix="customsrc-crash-", suffix=".log")
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-            sys.stderr.write(
-                f"customsrc: error: internal error: {masker.text(type(exc).__name__ + ': ' + str(exc))} "
-                f"(traceback in {log}; please attach it to a bug report)\n"
-            )
-            return 1
+            return fail(internal_error(exc, Masker(())), debug=debug)
 
     return wrapper
 

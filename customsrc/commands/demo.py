@@ -11,6 +11,7 @@ import sys
 
 from . import run
 from .common import register
+from .options import add_run_options, prepare_process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def add_parser(sub: Any, exit_codes: str) -> None:
         main=main,
     )
     parser.add_argument("--show-source", action="store_true", help="print the demo source YAML and exit")
-    run.add_run_options(parser)
+    add_run_options(parser)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -42,7 +43,5 @@ def main(args: argparse.Namespace) -> int:
         return 0
     with serve() as url:
         sys.stderr.write(f"customsrc demo: serving a Nexus-style repository at {url}\n")
-        args.source = "-"
-        args.input = [f"NEXUS_URL={url}", *(args.input or [])]
-        args.secret = [f"nexus_token={DEMO_TOKEN}", *(args.secret or [])]
-        return run.main(args, text=SOURCE)
+        prepare_process()
+        return run.run_one(args, "-", text=SOURCE, inputs={"NEXUS_URL": url}, secrets={"nexus_token": DEMO_TOKEN})

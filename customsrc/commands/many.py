@@ -12,9 +12,7 @@ import os
 import sys
 
 from ..errors import UsageError
-from ..masking import Masker
-from .common import pairs
-from .run import collect_secrets, fetch_options
+from .options import collect_secrets, fetch_options, pairs
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -43,6 +41,7 @@ def expand(paths: list[str]) -> list[str]:
 def main(args: argparse.Namespace) -> int:
     from .. import output
     from ..many import fetch_many
+    from ..output import visible
 
     if args.format == "env":
         raise UsageError("--format env describes one source; use json or yaml with several")
@@ -57,31 +56,26 @@ def main(args: argparse.Namespace) -> int:
 
         query = compile_query(args.query)
     files = expand(args.source)
-    secrets = collect_secrets(args)
-    inputs = pairs(args.input, "--input")
-    masker = Masker(secrets.values())  # fetch() masks Secret-type inputs in what it returns
-    args.masker = masker
-    options = fetch_options(args)
     # Every source's folder is hidden from every script of the batch, not only its own.
-    options["hide"] = (*options["hide"], *sorted({os.path.dirname(os.path.abspath(f)) for f in files}))
+    folders = tuple(sorted({os.path.dirname(os.path.abspath(f)) for f in files}))
+    inputs = pairs(args.input, "--input")
+    options = fetch_options(args, inputs=inputs or None, secrets=collect_secrets(args), hide=folders)
     progress = args.format == "table" and sys.stderr.isatty()
     failed = 0
     rows: list[tuple[str, str, str, str, str]] = []
     worst = 0
-    outcomes = fetch_many(
-        files, concurrency=args.jobs, secrets=secrets, inputs=inputs or None, source_id=args.source_id, **options
-    )
+    outcomes = fetch_many(files, concurrency=args.jobs, options=options)
     for done, outcome in enumerate(outcomes, 1):
         error = outcome.error
         if error is not None:
             failed += 1
             worst = max(worst, error.exit_code)
-        doc = output.document(outcome.result, file=outcome.label, error=error, masker=masker)
+        doc = output.document(outcome.result, file=outcome.label, error=error)
         if query is not None:  # each source's answer on its own line (failures are said on stderr)
             if error is None:
                 query_write(sys.stdout, query, doc, args.format)
             else:
-                sys.stderr.write(f"customsrc: error: {outcome.label}: {masker.text(error.said)}\n")
+                sys.stderr.write(f"customsrc: error: {outcome.label}: {visible(error.said)}\n")
         elif args.format == "json":
             sys.stdout.write(output.dumps_json(doc) + "\n")
             sys.stdout.flush()
@@ -95,7 +89,7 @@ def main(args: argparse.Namespace) -> int:
             took = f"{doc['run']['duration_ms']:.0f} ms" if doc["run"]["ran"] else "-"
             rows.append((outcome.label, status, str(len(doc["artifacts"])), chosen, took))
             if error is not None:
-                sys.stderr.write(f"customsrc: error: {outcome.label}: {masker.text(error.said)}\n")
+                sys.stderr.write(f"customsrc: error: {outcome.label}: {visible(error.said)}\n")
         if progress:
             running = min(args.jobs, len(files) - done)
             sys.stderr.write(f"\r{done}/{len(files)} done, {failed} failed, {running} running ")

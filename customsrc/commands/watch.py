@@ -8,9 +8,9 @@ import os
 import sys
 
 from ..errors import UsageError
-from .common import pairs, register
+from .common import register
 from .many import expand
-from .run import add_run_options, collect_secrets, fetch_options, prepare_process
+from .options import add_run_options, collect_secrets, fetch_options, pairs, prepare_process
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> int:
     import subprocess
     import threading
 
-    from ..masking import Masker
+    from ..output import visible
     from ..units import parse_duration
     from ..watch import StateStore, poll
 
@@ -87,19 +87,14 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--every: {exc}") from None
     files = expand(args.source)
-    secrets = collect_secrets(args)
-    masker = Masker(secrets.values())
-    args.masker = masker
-    options = fetch_options(args)
-    for name in ("explain", "save_payload"):  # refused above
-        options.pop(name)
+    inputs = pairs(args.input, "--input")
+    options = fetch_options(args, inputs=inputs or None, secrets=collect_secrets(args))
     store = StateStore(args.state)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
 
     def report(event: dict[str, Any]) -> None:
-        event = masker.deep(event)
         shown = event if query is None else apply(query, event)
         if shown is not None:  # a query that finds nothing in an event prints nothing for it
             sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
@@ -115,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
 
     def warn(message: str) -> None:
         failures.append(message)
-        sys.stderr.write(f"customsrc: warning: {masker.text(message)}\n")
+        sys.stderr.write(f"customsrc: warning: {visible(message)}\n")
 
     while not stop.is_set():
         poll(
@@ -126,10 +121,7 @@ def main(args: argparse.Namespace) -> int:
             cancel=stop,
             report_existing=args.report_existing,
             warn=warn,
-            secrets=secrets,
-            inputs=pairs(args.input, "--input") or None,
-            source_id=args.source_id,
-            **options,
+            options=options,
         )
         if args.once:
             return 1 if failures else 0  # cron must see a source that could not be fetched
