@@ -3,6 +3,30 @@
 >>> import customsrc
 >>> result = customsrc.fetch("source.yaml", inputs={"REPO": "releases"})  # doctest: +SKIP
 >>> result.selected.version  # doctest: +SKIP
+
+The module map: each stage of a fetch, in the order the data flows, is one module (the modules
+in brackets serve it).
+
+=========  ============  ====================================================================
+stage      module        what it does
+=========  ============  ====================================================================
+load       spec          source file -> ``Source`` [documents, sourcefiles, schemacheck]
+render     render        inputs, secrets, ``<+...>`` -> script and environment [expressions]
+run        runner        the script in its sandbox -> exit, output, result file
+                         [levels, sandbox, machine, spawn, workdir, cgroup, uidpool, paths]
+read       payload       result file -> JSON value, as Jackson reads it [files]
+validate   validate      Harness's rule, then the source's own ``payloadSchema``
+map        mapping       JSON -> artifacts, as Jayway and the delegate map them [jsonpath]
+select     select        artifacts -> the chosen version and its expressions [choose, ordering,
+                         javaregex]
+output     output        result -> table, json, yaml, env [query]
+=========  ============  ====================================================================
+
+``api`` strings the stages together (``fetch``, ``replay``) with ``options`` (``FetchOptions``)
+and ``result`` (``FetchResult``, and masking: the one place secrets are removed); ``many`` and
+``watch`` build on ``fetch``; ``commands/`` is the command line, a thin layer over all of these;
+``lint``, ``export``, ``firstgen``, ``scaffold``, ``gallery``, ``doctor`` and ``delegate`` are the
+author's tools around it. Imports go one way: no module imports one that imports it back.
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 
 from .errors import CustomsrcError
+from .levels import LEVELS
+from .machine import bubblewrap, cgroups, is_root, user_namespaces
 from .masking import Masker
+from .paths import tool
 from .runner import RunOutcome, run_script
-from .sandbox import LEVELS, Settings, bubblewrap, cgroups, is_root, tool, user_namespaces
+from .sandbox import Settings
 
 PROBE = 'echo "$(id -u)" > "$HARNESS_ARTIFACT_RESULT_PATH"'
 

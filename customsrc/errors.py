@@ -119,7 +119,8 @@ class Cancelled(CustomsrcError):
 
 class InternalError(CustomsrcError):
     """An unexpected error inside customsrc (a bug). ``details`` holds its traceback, masked like
-    everything else a fetch gives back; the original exception is its ``__cause__``."""
+    everything else a fetch gives back (the original exception is not chained: a caller logging
+    this error's traceback would print the original's unmasked message)."""
 
     exit_code = 1
     kind = "internal"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 
+from .documents import read_document
 from .errors import UsageError
 from .resources import data_dir
-from .spec import Source, load_source, read_document
+from .spec import Source, load_source
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

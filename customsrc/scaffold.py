@@ -158,7 +158,7 @@ def scaffold(name: str, directory: str, *, origin: str | None = None, force: boo
     with open(paths["source"], "w", encoding="utf-8") as handle:
         handle.write(text)
     if script_path:
-        from .spec import expand_includes
+        from .sourcefiles import expand_includes
 
         try:
             with open(script_path, encoding="utf-8") as original, open(paths["script"], "w", encoding="utf-8") as copy:

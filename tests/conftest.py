@@ -32,7 +32,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test run at --sandbox basic or strict needs what those levels are made of here."""
     callspec = getattr(item, "callspec", None)
     if callspec is not None and callspec.params.get("level") in ("basic", "strict"):
-        from customsrc.sandbox import bubblewrap, tool
+        from customsrc.machine import bubblewrap
+        from customsrc.paths import tool
 
         from .helpers import need
 

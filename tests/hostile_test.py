@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from customsrc.sandbox import bubblewrap
+from customsrc.machine import bubblewrap
 
 from . import servers
 from .helpers import CLI, marker, need, processes_with

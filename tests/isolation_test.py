@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from customsrc.sandbox import bubblewrap
+from customsrc.machine import bubblewrap
 
 from .helpers import CLI, ROOT, marker, need, processes_with, source_doc, wait_for_process, write_yaml
 

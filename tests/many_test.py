@@ -161,7 +161,7 @@ def test_the_readme_embedding_example_runs(
 ) -> None:
     import re
 
-    from customsrc.sandbox import bubblewrap
+    from customsrc.machine import bubblewrap
 
     need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")  # the example names basic
     readme = (Path(__file__).resolve().parent.parent / "docs" / "library.md").read_text()
@@ -234,3 +234,28 @@ def test_load_200_concurrent_sources_against_a_loopback_server(tmp_path: Path) -
     assert sorted(outcome.position for outcome in outcomes) == list(range(200))
     assert sorted(served, key=int) == [str(i) for i in range(200)]
     assert elapsed < 60
+
+
+def test_the_options_record_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import re
+
+    from customsrc.machine import bubblewrap
+
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")  # the example names strict
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "library.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", docs, re.S) if "FetchOptions(" in b)
+    write_yaml(tmp_path / "svc-a.yaml", source_doc(payload_script({"items": [{"version": "s3cr3t-value"}]})))
+    script = 'echo "[{\\"v\\": \\"$REPO\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+    inputs = [{"name": "REPO", "type": "String", "value": "<+input>"}]
+    write_yaml(tmp_path / "svc-b.yaml", source_doc(script, identifier="b", array="$", version_path="v", inputs=inputs))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "docs/library.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "- ['**************']"  # the secret is masked in what comes back
+    assert sorted(printed[1:]) == ["svc-a.yaml True", "svc-b.yaml True"]
+    with pytest.raises(customsrc.UsageError, match="unknown fetch option"):
+        customsrc.FetchOptions().replace(sandboxx="strict")
+    with pytest.raises(customsrc.UsageError, match="unknown level"):
+        list(customsrc.fetch_many(["svc-a.yaml"], options=customsrc.FetchOptions(sandbox="tight")))

@@ -87,3 +87,49 @@ def test_the_payload_preview_masks_escaped_and_utf16_forms() -> None:
     ):
         shown = preview.text(written)
         assert MASK in shown and "ss" not in shown.replace(MASK, ""), shown
+
+
+def test_a_bug_inside_a_fetch_comes_back_typed_and_masked(
+    cli: Any, monkeypatch: Any, capsys: Any, tmp_path: Any
+) -> None:
+    """Masking has one place, where a fetch returns or raises: even a bug (an exception customsrc
+    did not mean to raise) quoting a secret comes back as InternalError with the secret masked,
+    in the message, the traceback it keeps, the CLI's line and the crash log."""
+    import re
+
+    import pytest
+
+    import customsrc
+    from customsrc import api
+    from customsrc import cli as cli_module
+
+    secret = "hunter2-very-secret"
+    script = f'echo \'[{{"v": "1", "token": "{secret}"}}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    path = cli.source(script, array="$", version_path="v", version="1")
+
+    def buggy(source: Any, value: Any) -> None:
+        raise KeyError(f"no such thing: {value[0]['token']}")
+
+    monkeypatch.setattr(api, "check_payload", buggy)
+    with pytest.raises(customsrc.InternalError) as caught:
+        customsrc.fetch(str(path), secrets={"tok": secret}, sandbox="off")
+    assert secret not in str(caught.value) and MASK in str(caught.value)
+    assert "KeyError" in caught.value.details and secret not in caught.value.details
+    assert caught.value.__cause__ is None and caught.value.result is not None  # type: ignore[attr-defined]
+    # The control: without the secret supplied, the same bug shows the value (the masking is real).
+    with pytest.raises(customsrc.InternalError) as unmasked:
+        customsrc.fetch(str(path), sandbox="off")
+    assert secret in str(unmasked.value)
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("CUSTOMSRC_SECRET_TOK", secret)
+    code = cli_module.main(["run", str(path), "--sandbox", "off", "-q"])
+    err = capsys.readouterr().err
+    assert code == 1
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("customsrc: error: internal error: KeyError") and secret not in err
+    log = re.search(r"traceback in (\S+);", line)
+    assert log is not None
+    with open(log.group(1), encoding="utf-8") as handle:
+        text = handle.read()
+    assert "buggy" in text and secret not in text

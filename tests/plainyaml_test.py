@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from customsrc import plainyaml
-from customsrc.spec import _yaml_loader
+from customsrc.documents import _yaml_loader
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -135,3 +135,17 @@ def test_background_jobs_do_not_outlive_a_successful_run() -> None:
 @pytest.mark.parametrize("code", [1, 3, 127])
 def test_exit_codes_are_reported(code: int) -> None:
     assert run(f"exit {code}")[0].exit_code == code
+
+
+def test_off_without_unshare_still_starts_in_the_work_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One spawn path: where no helper changes directory (no unshare here), ``env -C`` does; the
+    script must still start in its own work directory, not in customsrc's."""
+    from customsrc import paths
+
+    monkeypatch.setitem(paths._found, "unshare", None)
+    script = (
+        '[ "$(dirname "$HARNESS_ARTIFACT_RESULT_PATH")" = "$PWD" ] && echo "$PPID" > "$HARNESS_ARTIFACT_RESULT_PATH"'
+    )
+    outcome, data = run(script, settings=Settings(level="off"))
+    assert outcome.exit_code == 0, outcome.stderr_tail
+    assert data is not None and int(data) == os.getpid()  # env exec'd bash: no unshare in between

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from customsrc.demo import SOURCE as DEMO_SOURCE
+from customsrc.documents import read_document
 from customsrc.schemacheck import GENERATED, generate_validator_code
-from customsrc.spec import read_document
 
 from .helpers import source_doc
 

@@ -32,9 +32,9 @@ def add_parser(sub: Any, exit_codes: str) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from ..documents import read_document
     from ..export import to_yaml
     from ..firstgen import to_nextgen
-    from ..spec import read_document
     from .common import write_output
 
     document, warnings = to_nextgen(read_document(args.file), args.identifier)

@@ -1,0 +1,119 @@
+"""What this machine can do for a sandbox (probed once per process): root, user namespaces,
+bubblewrap, control groups, a PID namespace, and the seccomp filter for the kernel keyring."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from .paths import tool
+from .sandbox import HELPER_ENV
+
+_probes: dict[str, object] = {}
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _works(argv: list[str]) -> bool:
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False, env=dict(HELPER_ENV)
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def user_namespaces() -> bool:
+    """Can an unprivileged process here create a user namespace?"""
+    if "userns" not in _probes:
+        unshare = tool("unshare")
+        works = False
+        if unshare is not None:
+            probe = [unshare, "--user", "--map-current-user", "--pid", "--fork", "true"]
+            if is_root():  # ask on behalf of an unprivileged uid
+                probe = [unshare, "--setuid", "65534", "--setgid", "65534", "--", *probe]
+            works = _works(probe)
+        _probes["userns"] = works
+    return bool(_probes["userns"])
+
+
+def bubblewrap() -> str | None:
+    """bwrap, if it works here: as root it needs nothing more (no probe: a run's start-up matters);
+    otherwise it needs user namespaces, tried once per process."""
+    if "bwrap" not in _probes:
+        bwrap = tool("bwrap")
+        ok = False
+        if bwrap is not None and is_root():
+            ok = True
+        elif bwrap is not None:
+            argv = [bwrap, "--dev-bind", "/", "/", "--unshare-pid", "--proc", "/proc", "--perms", "1777"]
+            argv += ["--size", "1048576", "--tmpfs", "/tmp", "--", "true"]
+            if not is_root():
+                argv.insert(1, "--unshare-user")
+            ok = _works(argv)
+        _probes["bwrap"] = bwrap if ok else None
+    found = _probes["bwrap"]
+    return found if isinstance(found, str) else None
+
+
+def cgroups() -> str | None:
+    """Why runs here get no control group of their own, or None when they do."""
+    from . import cgroup
+
+    found = cgroup.available()
+    return found if isinstance(found, str) else None
+
+
+def pid_namespace_prefix(network: str) -> list[str] | None:
+    """``unshare`` arguments giving a process its own PID (and maybe network) namespace, without
+    a new ``/proc`` and without changing its uid; None when this machine cannot."""
+    unshare = tool("unshare")
+    if unshare is None:
+        return None
+    net = ["--net"] if network == "none" else []
+    if is_root():
+        return [unshare, "--pid", "--fork", "--kill-child", *net, "--"]
+    if user_namespaces():
+        return [unshare, "--user", "--map-current-user", "--pid", "--fork", "--kill-child", *net, "--"]
+    return None
+
+
+# -- the kernel keyring --------------------------------------------------------------------------
+
+# The kernel keeps a keyring per uid that outlives its processes: a run could leave a key there
+# for a later run that draws the same uid from the pool (or, without root, read the caller's own
+# keys). As Docker's default profile does, a seccomp filter denies add_key, request_key and keyctl
+# (EPERM). Per audit architecture: the native ABI and its 32-bit compat ABI.
+KEYRING_SYSCALLS = {
+    "x86_64": ((0xC000003E, (248, 249, 250)), (0x40000003, (286, 287, 288))),  # x86_64, i386
+    "aarch64": ((0xC00000B7, (217, 218, 219)), (0x40000028, (309, 310, 311))),  # aarch64, arm
+}
+X32_BIT = 0x40000000  # x86_64's x32 ABI: the same numbers with this bit set
+
+
+@cache
+def keyring_filter(machine: str | None = None) -> bytes | None:
+    """A classic BPF seccomp program (bubblewrap's ``--seccomp``) denying the keyring calls, or
+    None on a machine this table does not know."""
+    import struct
+
+    arches = KEYRING_SYSCALLS.get(machine or os.uname().machine)
+    if arches is None:
+        return None
+    load, jump_eq, ret = 0x20, 0x15, 0x06  # BPF_LD|BPF_W|BPF_ABS, BPF_JMP|BPF_JEQ|BPF_K, BPF_RET|BPF_K
+    allow, deny = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    program: list[tuple[int, int, int, int]] = []
+    for arch, native in arches:
+        numbers = (*native, *(X32_BIT | n for n in native)) if arch == 0xC000003E else native
+        count = len(numbers)
+        block = [(load, 0, 0, 0)]  # seccomp_data.nr
+        block += [(jump_eq, count - i, 0, n) for i, n in enumerate(numbers)]  # true: on to deny
+        block += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+        program += [(load, 0, 0, 4), (jump_eq, 0, len(block), arch), *block]  # seccomp_data.arch
+    program.append((ret, 0, 0, allow))
+    return b"".join(struct.pack("<HBBI", *op) for op in program)
