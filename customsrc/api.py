@@ -170,7 +170,7 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
     t = _phase(result.timings, "render", t)
     if result.explain is not None:
         result.explain.update(
-            script=masker.text(rendered.script), shell=source.shell, sandbox=settings.level, network=settings.network
+            script=rendered.script, shell=source.shell, sandbox=settings.level, network=settings.network
         )
 
     if not source.has_script:

@@ -22,6 +22,7 @@ INIT_SCRIPT_DEFAULT = "microdnf install -y {name}"
 
 @cache
 def profile() -> dict[str, Any]:
+    """The commands of Harness's stock delegate image (delegate-tools.json), read once."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "delegate-tools.json")
     with open(path, encoding="utf-8") as handle:
         data: dict[str, Any] = json.load(handle)
@@ -48,6 +49,7 @@ def install_line(name: str) -> str:
 
 
 def missing_message(name: str) -> str:
+    """What to do about ``name``, a command the stock delegate image does not have."""
     return f"{name} is not on the stock Harness delegate image; add to the delegate INIT_SCRIPT: {install_line(name)}"
 
 

@@ -51,6 +51,7 @@ def _after_shebang(script: str, guard: str) -> str:
 
 
 def dropped_settings(document_settings: dict[str, Any]) -> list[str]:
+    """The ``customsrc:`` settings an export leaves out (Harness has no field for them), for a warning."""
     return [
         f"customsrc.{key} has no Harness field and is not exported"
         for key in document_settings

@@ -33,6 +33,7 @@ class Unreadable(Exception):
 
 
 def size_text(limit: int) -> str:
+    """``limit`` bytes for people: 16 MiB, 512 KiB."""
     return f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
 
 
@@ -82,6 +83,7 @@ def read_stream(stream: BinaryIO, limit: int) -> bytes:
 
 
 def decode(data: bytes) -> str:
+    """The bytes as UTF-8 text, or Unreadable ("not UTF-8 text")."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -22,6 +22,8 @@ else:
 
 
 class GallerySecret(NamedTuple):
+    """A secret a template needs: its name, what it is, and the inputs it goes with."""
+
     name: str
     description: str
     input: str  # the Secret input whose value names it ('' when none)
@@ -29,6 +31,8 @@ class GallerySecret(NamedTuple):
 
 
 class Entry(NamedTuple):
+    """One gallery template: its source, what it was tested against, the secrets and inputs it takes."""
+
     name: str
     path: str
     source: Source
@@ -52,6 +56,7 @@ def entries() -> list[Entry]:
 
 
 def entry(name: str) -> Entry:
+    """The gallery entry called ``name``, or a UsageError listing the ones there are."""
     path = os.path.join(data_dir("templates"), f"{name}.yaml")
     if not os.path.isfile(path):
         known = ", ".join(e.name for e in entries()) or "none"

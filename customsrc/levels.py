@@ -266,6 +266,7 @@ LEVELS: dict[str, SandboxLevel] = {
 
 
 def level(name: str) -> SandboxLevel:
+    """The level called ``name``, or a SandboxError naming the levels there are."""
     try:
         return LEVELS[name]
     except KeyError:

@@ -21,6 +21,8 @@ else:
 
 
 class Finding(NamedTuple):
+    """One lint finding: a rule ``code`` (CS0xx), its ``severity``, the script line, what is wrong and the fix."""
+
     code: str
     severity: str  # error: fails on the delegate; warning: likely wrong there; info: surprising
     line: int | None  # 1-based line of the script; None: the YAML
@@ -350,6 +352,7 @@ def _object_attributes(source: Source, payload: Any) -> Iterator[Finding]:
 
 
 def lint(source: Source, payload: Any = None) -> list[Finding]:
+    """Every finding for ``source`` (and, given one, a recorded ``payload``), in rule order."""
     findings = [f for rule in STATIC_RULES for f in rule(source)]
     if payload is not None:
         findings.extend(_object_attributes(source, payload))

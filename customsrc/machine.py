@@ -13,6 +13,7 @@ _probes: dict[str, object] = {}
 
 
 def is_root() -> bool:
+    """Does customsrc run as root (then each run gets a uid of its own and a control group)?"""
     return os.geteuid() == 0
 
 

@@ -36,12 +36,18 @@ MAX_LISTED = 10
 
 
 class Artifact(NamedTuple):
+    """One version the source lists: its ``version``, the ``metadata`` its attributes mapped to, and its
+    ``position`` (the item's index in the payload)."""
+
     version: str
     metadata: dict[str, str]
     position: int  # the item's index in the payload
 
 
 class MappingResult:
+    """What mapping a payload gave: the artifacts in Harness's order, the items skipped (no version)
+    and dropped as duplicates (for ``--explain``), and warnings."""
+
     __slots__ = ("artifacts", "duplicates", "item_count", "skipped", "warnings")
 
     def __init__(self, artifacts: list[Artifact], item_count: int = 0) -> None:

@@ -39,6 +39,8 @@ _SEMVER = re.compile(
 
 
 class SemVer(NamedTuple):
+    """A version read as semver (lenient: a leading ``v``, missing minor or patch)."""
+
     major: int
     minor: int
     patch: int
@@ -74,6 +76,8 @@ def _numeric_key(text: str) -> tuple[int, float]:
 
 
 class Order(NamedTuple):
+    """An ``--order``: a mode (natural, semver, numeric, lexical, output, attr) and its direction."""
+
     mode: str  # one of ORDERS or "attr"
     descending: bool
     attribute: str = ""
@@ -130,6 +134,7 @@ def sort_key(order: Order) -> Callable[[Artifact], Any]:
 
 
 def ordered(artifacts: Sequence[Artifact], order: Order) -> list[Artifact]:
+    """``artifacts`` sorted by ``order`` (stable: equal keys keep the script's order)."""
     if order.mode == "output":
         return list(artifacts)
     if order.mode == "attr" and artifacts and not any(order.attribute in a.metadata for a in artifacts):
@@ -143,6 +148,8 @@ _COMPARATOR = re.compile(r"^(>=|<=|>|<|=|\^|~)?\s*(.+)$")
 
 
 class Range(NamedTuple):
+    """A parsed ``--semver`` range: comparators all of which a version must meet."""
+
     text: str
     comparators: tuple[tuple[str, SemVer, int], ...]  # (op, version, parts given)
     allow_pre: bool
@@ -204,4 +211,5 @@ def parse_range(text: str, *, allow_pre: bool = False) -> Range:
 
 
 def in_range(artifacts: Sequence[Artifact], semver_range: Range) -> list[Artifact]:
+    """The artifacts whose version lies in ``semver_range`` (versions that are not semver never do)."""
     return [a for a in artifacts if semver_range.admits(parse_semver(a.version))]

@@ -75,6 +75,7 @@ def document(
 
 
 def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> None:
+    """``doc`` in format ``fmt`` (table, json, yaml, env) to ``out``; a table shows ``limit`` rows (0: all)."""
     if fmt == "json":
         buffer = getattr(out, "buffer", None)
         if buffer is not None:  # bytes straight to the stream: no str copy of a large document
@@ -125,6 +126,7 @@ _VISIBLE: dict[int, str] = {}
 
 
 def visible(text: str) -> str:
+    """``text`` with control characters as escapes, so that no value can drive the terminal."""
     if not _VISIBLE:
         _VISIBLE.update(_visible_table())
     return text.translate(_VISIBLE)
@@ -155,10 +157,12 @@ def dumps_json_bytes(doc: dict[str, Any]) -> bytes:
 
 
 def dumps_json(doc: dict[str, Any]) -> str:
+    """The document as JSON text (orjson for large documents, see FAST_DUMP_MIN_ARTIFACTS)."""
     return dumps_json_bytes(doc).decode("utf-8", "surrogatepass")
 
 
 def env_name(key: str) -> str:
+    """A document key as an environment variable name (``--format env``)."""
     return re.sub(r"[^A-Za-z0-9]", "_", key).upper()
 
 

@@ -45,6 +45,9 @@ class GCPaused:
 
 
 class Payload:
+    """A parsed result file: the JSON ``value``, its ``size`` in bytes, its first bytes (``head``,
+    for ``--explain``) and warnings about how it was written (data after the first value)."""
+
     __slots__ = ("head", "size", "value", "warnings")
 
     def __init__(self, value: Any, size: int, head: bytes, warnings: list[str]) -> None:

@@ -34,6 +34,7 @@ def compile_query(text: str) -> Any:
 
 
 def apply(expression: Any, document: Any) -> Any:
+    """``expression`` (compiled) applied to ``document``: None when it finds nothing."""
     from jmespath import exceptions
 
     try:

@@ -50,6 +50,8 @@ SUFFIX = {"bash": ".sh", "sh": ".sh", "python": ".py"}
 
 
 class RunOutcome(NamedTuple):
+    """How a script run ended, and the bounded tails of its (masked) output."""
+
     exit_code: int | None
     duration: float
     timed_out: bool

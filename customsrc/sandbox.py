@@ -147,6 +147,8 @@ def limit_problem(limits: Limits) -> tuple[str, str] | None:
 
 
 class Settings(NamedTuple):
+    """How one run is confined: the level, network, what of the caller it may see, its limits and tools."""
+
     level: str = "basic"
     network: str = "host"
     pass_env: tuple[str, ...] = ()

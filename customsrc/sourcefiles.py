@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 
 def readable_roots(file: str | None, allow_read: tuple[str, ...]) -> tuple[str, ...]:
+    """The folders a source may name files in: its own, the gallery's scripts, ``allow_read``."""
     from .resources import data_dir
 
     folder = os.path.dirname(os.path.abspath(file)) if file else os.getcwd()
@@ -40,6 +41,7 @@ def confined_path(name: str, folder: str, roots: tuple[str, ...], what: str, whe
 
 
 def read_confined(path: str, what: str, name: str, where: str, roots: tuple[str, ...] = ()) -> str:
+    """The text of ``path``, opened without following a link and checked to be inside ``roots``."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError as exc:
@@ -60,6 +62,7 @@ def read_confined(path: str, what: str, name: str, where: str, roots: tuple[str,
 
 
 def payload_schema(value: Any, file: str | None, where: str, roots: tuple[str, ...]) -> dict[str, Any] | None:
+    """``customsrc.payloadSchema`` (inline, or a JSON file beside the source), checked to be a schema."""
     if value is None:
         return None
     if isinstance(value, dict):

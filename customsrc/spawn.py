@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 
 def kill_group(pgid: int, sig: int) -> None:
+    """Send ``sig`` to the process group ``pgid``, if it still exists."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
 
 
 def group_alive(pgid: int) -> bool:
+    """Does any process of group ``pgid`` remain?"""
     try:
         os.killpg(pgid, 0)
     except (ProcessLookupError, PermissionError):

@@ -30,6 +30,8 @@ SHELLS = {"Bash": "bash", "PowerShell": "bash"}  # the delegate runs PowerShell 
 
 
 class InputVar(NamedTuple):
+    """A declared input: ``String`` or ``Secret`` (whose value names a secret), its value as written."""
+
     name: str
     type: str
     value: str | None
@@ -64,6 +66,8 @@ class Source(NamedTuple):
 
 
 class Entry(NamedTuple):
+    """A source found in a document, before it is built: where it sits (``trail``) and its body."""
+
     identifier: str
     type: str
     role: str
@@ -72,6 +76,7 @@ class Entry(NamedTuple):
 
 
 def detect_shape(document: Any) -> str:
+    """``native``, ``service`` or ``template``: what kind of document this is, by its root key."""
     if isinstance(document, dict):
         if "service" in document:
             return "service"

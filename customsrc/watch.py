@@ -150,6 +150,7 @@ class StateStore:
 
 
 def source_key(label: str, identifier: str | None) -> str:
+    """The key a source's known versions are kept under: its file and identifier."""
     return f"{os.path.abspath(label)}#{identifier or ''}"
 
 

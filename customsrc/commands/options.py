@@ -14,6 +14,7 @@ from ..sandbox import Limits
 
 
 def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The flags of a fetch, shared by ``run``, ``watch`` and ``demo``."""
     parser.add_argument("--source", dest="source_id", metavar="ID", help="the source to run in a file with several")
     parser.add_argument("--input", action="append", metavar="NAME=VALUE", help="set or override a declared input")
     parser.add_argument(

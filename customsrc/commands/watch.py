@@ -46,6 +46,7 @@ def add_parser(sub: Any, exit_codes: str) -> None:
 
 
 def on_new_environment(event: dict[str, Any]) -> dict[str, str]:
+    """The CUSTOMSRC_* variables ``--on-new`` gets for one event."""
     env = {
         "CUSTOMSRC_EVENT_ID": event["id"],
         "CUSTOMSRC_SOURCE": event["source"],
