@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 
 from .errors import SourceError
 
@@ -96,28 +97,59 @@ def _checked_schema(schema: Any, name: str, where: str) -> dict[str, Any]:
 
 
 INCLUDE = "# customsrc:include "
+# A Python import line marked for inlining: ``from _http import get, fail  # customsrc:include``. The
+# script runs and lints on its own (the import is real), and reaches Harness as one file.
+IMPORT_INCLUDE = re.compile(r"^from\s+([A-Za-z_][A-Za-z0-9_]*)\s+import\s+[^#]*#\s*customsrc:include\s*$")
+
+
+def _included_name(line: str) -> str | None:
+    """The file a line includes: ``# customsrc:include FILE``, or MODULE.py for a marked import."""
+    if line.startswith(INCLUDE):
+        return line[len(INCLUDE) :].strip()
+    if "customsrc:include" in line:
+        match = IMPORT_INCLUDE.match(line.rstrip("\r\n"))
+        if match:
+            return match.group(1) + ".py"
+    return None
 
 
 def expand_includes(
-    text: str, folder: str, where: str, seen: tuple[str, ...] = (), *, roots: tuple[str, ...] | None = None
+    text: str,
+    folder: str,
+    where: str,
+    seen: tuple[str, ...] = (),
+    *,
+    roots: tuple[str, ...] | None = None,
+    done: set[str] | None = None,
 ) -> str:
-    """Replace each ``# customsrc:include FILE`` line of a script file with FILE (relative to the
-    script, inside the same folders a scriptFile may be in), so one copy of shared code serves
-    every gallery script while each script still reaches Harness whole."""
+    """Replace each include line of a script file with the file it names (relative to the script,
+    inside the same folders a scriptFile may be in): ``# customsrc:include FILE``, or in Python
+    ``from MODULE import NAMES  # customsrc:include`` (MODULE.py), so one copy of shared code serves
+    every gallery script while each script still reaches Harness whole. Each file is inlined once;
+    a later include of it is dropped, its names being defined already."""
     if roots is None:
         roots = (os.path.realpath(folder),)
-    if INCLUDE not in text:
+    if "customsrc:include" not in text:
         return text
+    done = set() if done is None else done
     lines = []
+    continued = False  # inside the parentheses of a marked import spread over several lines
     for line in text.splitlines(keepends=True):
-        if not line.startswith(INCLUDE):
+        if continued:
+            continued = ")" not in line
+            continue
+        name = _included_name(line)
+        if name is None:
             lines.append(line)
             continue
-        name = line[len(INCLUDE) :].strip()
+        continued = "(" in line and ")" not in line.split("#", 1)[0]
         path = confined_path(name, folder, roots, "include", where)
         if path in seen:
             raise SourceError(f"{where}: {name} includes itself")
+        if path in done:
+            continue
+        done.add(path)
         included = read_confined(path, "include", name, where, roots)
-        included = expand_includes(included, os.path.dirname(path), where, (*seen, path), roots=roots)
+        included = expand_includes(included, os.path.dirname(path), where, (*seen, path), roots=roots, done=done)
         lines.append(included if included.endswith("\n") else included + "\n")
     return "".join(lines)

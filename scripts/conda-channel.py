@@ -8,10 +8,9 @@ import json
 import os
 from datetime import datetime, timezone
 
-NAME = "conda-channel"
+from _http import auth_headers, base_url, get, named, write  # customsrc:include
 
-
-# customsrc:include _http.py
+named("conda-channel")
 
 
 base = base_url()

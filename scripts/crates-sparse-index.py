@@ -7,10 +7,9 @@ versions are left out unless INCLUDE_YANKED is true.
 import json
 import os
 
-NAME = "crates-sparse-index"
+from _http import auth_headers, base_url, get, named, write  # customsrc:include
 
-
-# customsrc:include _http.py
+named("crates-sparse-index")
 
 
 def index_path(name):

@@ -6,51 +6,21 @@ raises the rate limit and reaches private repositories.
 
 import json
 import os
-import re
-import sys
-import urllib.error
 
-# customsrc:include _net.py
+from _http import base_url, fetch, flag, named, next_link, pattern, write  # customsrc:include
 
-NAME = "github-releases"
-
-
-def fail(message):
-    print(f"{NAME}: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def get_page(url, headers):
-    try:
-        body, response_headers = request(url, headers)
-    except urllib.error.HTTPError as exc:
-        fail(f"HTTP {exc.code} {exc.reason}{rate_limit_note(exc)} from {url}")
-    except urllib.error.URLError as exc:
-        fail(f"cannot reach {url}: {exc.reason}")
-    return body, response_headers.get("Link", "")
-
-
-def next_link(header):
-    for part in header.split(","):
-        match = re.match(r'\s*<([^>]+)>\s*;\s*rel="next"', part)
-        if match:
-            return match.group(1)
-    return None
-
-
-base = os.environ["REPO_URL"].rstrip("/")
-if not base.startswith(("http://", "https://")):
-    fail(f"REPO_URL must be an http(s) URL, got {base!r}")
+named("github-releases")
+base = base_url()
 owner, repo = os.environ["OWNER"], os.environ["REPOSITORY"]
 headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 if os.environ.get("GITHUB_TOKEN"):
     headers["Authorization"] = f"Bearer {os.environ['GITHUB_TOKEN']}"
-asset_pattern = re.compile(os.environ.get("ASSET_REGEX") or ".")
-with_prereleases = os.environ.get("INCLUDE_PRERELEASES", "false").lower() == "true"
+asset_pattern = pattern("ASSET_REGEX")
+with_prereleases = flag("INCLUDE_PRERELEASES")
 url = f"{base}/repos/{owner}/{repo}/releases?per_page=100"
 items = []
 while url:
-    body, link = get_page(url, headers)
+    body, response_headers = fetch(url, headers)
     for release in json.loads(body):
         if release.get("draft") or (release.get("prerelease") and not with_prereleases):
             continue
@@ -67,7 +37,6 @@ while url:
                 "assetSize": str(asset.get("size", "")),
             }
         )
-    url = next_link(link)
+    url = next_link(response_headers, url)
 items.sort(key=lambda item: item["published"], reverse=True)
-with open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "w", encoding="utf-8") as out:
-    json.dump({"items": items}, out)
+write(items)

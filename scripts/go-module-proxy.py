@@ -6,10 +6,9 @@ python3 standard library only. Newest first by publish time, from each version's
 import json
 import os
 
-NAME = "go-module-proxy"
+from _http import auth_headers, base_url, get, named, write  # customsrc:include
 
-
-# customsrc:include _http.py
+named("go-module-proxy")
 
 
 def escape(path):

@@ -6,10 +6,9 @@ python3 standard library only, so index.yaml is read by a small reader of the st
 
 import os
 
-NAME = "helm-index"
+from _http import auth_headers, base_url, fail, get, named, write  # customsrc:include
 
-
-# customsrc:include _http.py
+named("helm-index")
 
 
 def scalar(text):

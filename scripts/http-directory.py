@@ -4,34 +4,16 @@ python3 standard library only. FILE_REGEX picks the files and its first group is
 newest first by modification time (when the listing gives one), else by file name.
 """
 
-import base64
 import html.parser
 import json
 import os
 import re
-import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 from datetime import datetime, timezone
 
-# customsrc:include _net.py
+from _http import auth_headers, base_url, fail, fetch, named, write  # customsrc:include
 
-
-def fail(message):
-    print(f"http-directory: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def get(url, headers):
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.read(), response.headers.get_content_type()
-    except urllib.error.HTTPError as exc:
-        fail(f"HTTP {exc.code} {exc.reason} from {url}")
-    except urllib.error.URLError as exc:
-        fail(f"cannot reach {url}: {exc.reason}")
+named("http-directory")
 
 
 class Links(html.parser.HTMLParser):
@@ -55,19 +37,13 @@ class Links(html.parser.HTMLParser):
                 self.entries[-1][1:] = [match.group(1), match.group(2)]
 
 
-url = os.environ["REPO_URL"]
-if not url.startswith(("http://", "https://")):
-    fail(f"REPO_URL must be an http(s) URL, got {url!r}")
-url = url if url.endswith("/") else url + "/"
+url = base_url() + "/"
 pattern = re.compile(os.environ["FILE_REGEX"])
 if pattern.groups < 1:
     fail("FILE_REGEX needs a group for the version, e.g. ^app-(.+)\\.tar\\.gz$")
-headers = {"Accept": "application/json, text/html;q=0.9"}
-if os.environ.get("REPO_USER"):
-    token = f"{os.environ['REPO_USER']}:{os.environ.get('REPO_PASSWORD', '')}".encode()
-    headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
-
-body, content_type = get(url, headers)
+headers = {"Accept": "application/json, text/html;q=0.9", **auth_headers()}
+body, response_headers = fetch(url, headers)
+content_type = response_headers.get_content_type()
 files = []  # (name, modified ISO-8601 or "", size or "")
 if content_type == "application/json":
     for item in json.loads(body):
@@ -99,5 +75,4 @@ for name, mtime, size in files:
             }
         )
 items.sort(key=lambda i: (i["modified"], i["file"]), reverse=True)
-with open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "w", encoding="utf-8") as out:
-    json.dump({"items": items}, out)
+write(items)

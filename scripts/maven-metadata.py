@@ -3,25 +3,16 @@
 python3 standard library only. Newest first: Harness takes the first match of a version regex.
 """
 
-import base64
-import json
 import os
 import xml.etree.ElementTree as ET
 
-NAME = "maven-metadata"
+from _http import auth_headers, base_url, fail, get, named, write  # customsrc:include
 
-# customsrc:include _http.py
-
-
-base = os.environ["REPO_URL"].rstrip("/")
-if not base.startswith(("http://", "https://")):
-    fail(f"REPO_URL must be an http(s) URL, got {base!r}")
+named("maven-metadata")
+base = base_url()
 group, artifact = os.environ["GROUP_ID"], os.environ["ARTIFACT_ID"]
 packaging = os.environ.get("PACKAGING") or "jar"
-headers = {"Accept": "application/xml"}
-if os.environ.get("REPO_USER"):
-    token = f"{os.environ['REPO_USER']}:{os.environ.get('REPO_PASSWORD', '')}".encode()
-    headers["Authorization"] = "Basic " + base64.b64encode(token).decode()
+headers = {"Accept": "application/xml", **auth_headers()}
 
 folder = f"{base}/{group.replace('.', '/')}/{artifact}"
 try:
@@ -45,5 +36,4 @@ items = [
     }
     for version in reversed(versions)
 ]
-with open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "w", encoding="utf-8") as out:
-    json.dump({"items": items}, out)
+write(items)

@@ -10,10 +10,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-NAME = "nexus3-components"
+from _http import auth_headers, base_url, get, named, write  # customsrc:include
 
-
-# customsrc:include _http.py
+named("nexus3-components")
 
 
 base = base_url()

@@ -6,36 +6,18 @@ install document does not); newest first by publish time. Deprecated versions ar
 
 import json
 import os
-import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 
-# customsrc:include _net.py
+from _http import base_url, get, named, write  # customsrc:include
 
-NAME = "npm-registry"
-
-
-def fail(message):
-    print(f"{NAME}: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-base = os.environ["REPO_URL"].rstrip("/")
-if not base.startswith(("http://", "https://")):
-    fail(f"REPO_URL must be an http(s) URL, got {base!r}")
+named("npm-registry")
+base = base_url()
 package = os.environ["PACKAGE"].strip()
 url = f"{base}/{urllib.parse.quote(package, safe='@')}"  # a scoped name is @scope%2Fname
 headers = {"Accept": "application/json"}
 if os.environ.get("NPM_TOKEN"):
     headers["Authorization"] = f"Bearer {os.environ['NPM_TOKEN']}"
-try:
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30) as response:
-        document = json.loads(response.read())
-except urllib.error.HTTPError as exc:
-    fail(f"HTTP {exc.code} {exc.reason} from {url}")
-except urllib.error.URLError as exc:
-    fail(f"cannot reach {url}: {exc.reason}")
+document = json.loads(get(url, headers))
 
 times = document.get("time") or {}
 tags = {}
@@ -56,5 +38,4 @@ for version, manifest in (document.get("versions") or {}).items():
         }
     )
 items.sort(key=lambda item: item["published"], reverse=True)
-with open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "w", encoding="utf-8") as out:
-    json.dump({"items": items}, out)
+write(items)

@@ -12,10 +12,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-NAME = "pypi-simple"
+from _http import auth_headers, base_url, fail, named, write  # customsrc:include
 
-
-# customsrc:include _http.py
+named("pypi-simple")
 
 
 class Links(html.parser.HTMLParser):

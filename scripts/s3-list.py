@@ -8,7 +8,6 @@ objects and its first group is the version; newest first by LastModified.
 import datetime
 import hashlib
 import hmac
-import json
 import os
 import re
 import urllib.error
@@ -16,12 +15,11 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
-NAME = "s3-list"
+from _http import base_url, fail, get, named, write  # customsrc:include
+
+named("s3-list")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 S3_XMLNS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-# customsrc:include _http.py
 
 
 def quote(text):
@@ -61,9 +59,7 @@ def sigv4_headers(method, url, region, access_key, secret_key, now, service="s3"
 
 
 def main():
-    endpoint = os.environ["REPO_URL"].rstrip("/")
-    if not endpoint.startswith(("http://", "https://")):
-        fail(f"REPO_URL must be an http(s) URL, got {endpoint!r}")
+    endpoint = base_url()
     bucket, prefix = os.environ["BUCKET"], os.environ.get("PREFIX", "")
     region = os.environ.get("REGION") or "us-east-1"
     access_key, secret_key = os.environ.get("ACCESS_KEY_ID", ""), os.environ.get("SECRET_ACCESS_KEY", "")
@@ -101,8 +97,7 @@ def main():
         if not token:
             break
     items.sort(key=lambda item: item["lastModified"], reverse=True)
-    with open(os.environ["HARNESS_ARTIFACT_RESULT_PATH"], "w", encoding="utf-8") as out:
-        json.dump({"items": items}, out)
+    write(items)
 
 
 if __name__ == "__main__":

@@ -87,6 +87,28 @@ def test_template_is_lint_clean(name: str) -> None:
     assert lint(entry(name).source) == []
 
 
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_each_script_runs_on_its_own_and_reaches_harness_whole(name: str, tmp_path: Path) -> None:
+    """A gallery script is an ordinary program (its helper import is real: ``python3 scripts/X.py``
+    runs it), and the source customsrc loads from it is one file with the helper inlined once."""
+    import yaml
+
+    template = Path(entry(name).path)
+    script = (template.parent / yaml.safe_load(template.read_text())["customsrc"]["scriptFile"]).resolve()
+    assert "from _http import" in script.read_text()
+    inputs = {"REPO_URL": "", **REQUIRED[name], "FILE_REGEX": "^app-(.+)$"}
+    with servers.failing(500) as url:
+        env = {**inputs, "REPO_URL": url, "PATH": "/usr/bin:/bin", "HARNESS_ARTIFACT_RESULT_PATH": str(tmp_path / "o")}
+        proc = subprocess.run(
+            [sys.executable, str(script)], check=False, env=env, capture_output=True, text=True, cwd=tmp_path
+        )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith(f"{name}: HTTP 500") and url in proc.stderr
+    loaded = entry(name).source.script
+    assert not [line for line in loaded.splitlines() if line.startswith(("from _http", "# customsrc:include"))]
+    assert loaded.count("class SameOriginCredentials") == 1
+
+
 @pytest.mark.parametrize("status", [401, 500])
 @pytest.mark.parametrize("name", TEMPLATES)
 def test_fails_loudly_on_http_errors(cli: CLI, name: str, status: int) -> None:
@@ -465,8 +487,9 @@ def test_s3_list(cli: CLI) -> None:
 
 
 @pytest.mark.parametrize("prefix", ["releases%2F", "a%20b", ""])
-def test_s3_signature_matches_botocore(prefix: str) -> None:
-    """The script's SigV4 is byte for byte botocore's, for the S3 signer and a path-style URL."""
+def test_s3_signature_matches_botocore(prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The script's SigV4 is byte for byte botocore's, for the S3 signer and a path-style URL. (The
+    script is imported as it stands: its helper import is a real one.)"""
     import datetime
     import importlib.util
 
@@ -474,9 +497,9 @@ def test_s3_signature_matches_botocore(prefix: str) -> None:
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
-    spec = importlib.util.spec_from_file_location(
-        "s3_list", Path(entry("s3-list").path).parent.parent / "scripts" / "s3-list.py"
-    )
+    scripts = Path(entry("s3-list").path).parent.parent / "scripts"
+    monkeypatch.syspath_prepend(str(scripts))
+    spec = importlib.util.spec_from_file_location("s3_list", scripts / "s3-list.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -682,3 +705,32 @@ def test_a_server_that_stays_unavailable_fails_after_a_few_tries(cli: CLI) -> No
         code, _doc, err = run(cli, "helm-index", url)
     assert code == 3 and "HTTP 503" in err
     assert len(handler.calls) == 4  # the first try and three more, then a clear failure
+
+
+def test_the_gallery_version_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """_http.version_key, the one order the gallery's entries sort by where the server gives no date."""
+    monkeypatch.syspath_prepend(str(Path(entry("helm-index").path).parent.parent / "scripts"))
+    import _http
+
+    listed = [
+        "latest",
+        "1.9.0",
+        "v1.10.0",
+        "1.10.0-rc.1",
+        "1.10.0-rc.2",
+        "1.10.0-beta",
+        "1.10.0-1",
+        "sha-1f2e3d",
+        "1.10",
+    ]
+    newest_first = sorted(listed, key=_http.version_key, reverse=True)
+    assert newest_first[:6] == ["1.10.0-1", "v1.10.0", "1.10", "1.10.0-rc.2", "1.10.0-rc.1", "1.10.0-beta"]
+    assert newest_first[6] == "1.9.0" and set(newest_first[7:]) == {"latest", "sha-1f2e3d"}
+    assert [_http.is_prerelease(v) for v in ("2.0.0-SNAPSHOT", "2.0a1", "2.0.dev3", "2.0", "2.0-1", "main")] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]

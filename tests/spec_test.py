@@ -183,3 +183,36 @@ def test_script_file_include_errors(tmp_path: Path) -> None:
     (tmp_path / "loop.sh").write_text("# customsrc:include loop.sh\n")
     doc = source_doc("", customsrc={"scriptFile": "loop.sh"})
     assert "loop.sh includes itself" in error_of(tmp_path, doc)
+
+
+def test_a_marked_python_import_is_inlined_once_and_runs_standalone_too(tmp_path: Path) -> None:
+    """``from MODULE import NAMES  # customsrc:include`` is a real import (the script runs and lints
+    on its own) that loading replaces with MODULE.py; a file included twice is inlined once."""
+    import subprocess
+    import sys
+
+    (tmp_path / "_base.py").write_text("PREFIX = 'hi'\n")
+    (tmp_path / "_lib.py").write_text(
+        "from _base import PREFIX  # customsrc:include\n\n\ndef greet(name):\n    return f'{PREFIX} {name}'\n"
+    )
+    main = (
+        "from _base import PREFIX  # customsrc:include\n"
+        "from _lib import greet  # customsrc:include\n"
+        "from os import sep  # an ordinary import stays\n"
+        "print(greet('there'), PREFIX, sep)\n"
+    )
+    (tmp_path / "fetch.py").write_text(main)
+    standalone = subprocess.run(
+        [sys.executable, str(tmp_path / "fetch.py")], check=False, capture_output=True, text=True
+    )
+    assert standalone.stdout == "hi there hi /\n", standalone.stderr
+    doc = source_doc("", customsrc={"scriptFile": "fetch.py", "shell": "python"})
+    src = load_source(str(write_yaml(tmp_path / "f.yaml", doc)))
+    assert "customsrc:include" not in src.script and src.script.count("PREFIX = 'hi'") == 1
+    assert "from os import sep" in src.script
+    inlined = tmp_path / "inlined.py"
+    inlined.write_text(src.script)
+    (tmp_path / "_base.py").unlink()  # the inlined script needs no module beside it
+    (tmp_path / "_lib.py").unlink()
+    alone = subprocess.run([sys.executable, str(inlined)], check=False, capture_output=True, text=True, cwd="/")
+    assert alone.stdout == "hi there hi /\n", alone.stderr
