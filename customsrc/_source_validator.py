@@ -596,6 +596,11 @@ def validate_https___customsrc_dev_schemas_source_schema_json__definitions_custo
             data__testedAgainst = data["testedAgainst"]
             if not isinstance(data__testedAgainst, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".testedAgainst must be string")
+        if "orderedBy" in data_keys:
+            data_keys.remove("orderedBy")
+            data__orderedBy = data["orderedBy"]
+            if not isinstance(data__orderedBy, (str)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".orderedBy must be string")
         if "requires" in data_keys:
             data_keys.remove("requires")
             data__requires = data["requires"]

@@ -38,6 +38,7 @@ class Entry(NamedTuple):
     source: Source
     description: str
     tested_against: str
+    ordered_by: str
     secrets: tuple[GallerySecret, ...]
     inputs: tuple[dict[str, Any], ...]
 
@@ -69,6 +70,7 @@ def entry(name: str) -> Entry:
         source=load_source(path),
         description=str(settings.get("description", "")),
         tested_against=str(settings.get("testedAgainst", "")),
+        ordered_by=str(settings.get("orderedBy", "")),
         secrets=tuple(
             GallerySecret(s["name"], s.get("description", ""), s.get("input", ""), tuple(s.get("with") or ()))
             for s in settings.get("secrets") or []

@@ -64,7 +64,16 @@ def test_list_and_show(cli: CLI) -> None:
         shown = cli.run("gallery", "show", name)
         assert shown.returncode == 0
         assert "inputs:" in shown.stdout and "REPO_URL" in shown.stdout and "example:" in shown.stdout
+        assert f"lists versions newest first by: {entry(name).ordered_by}\n" in shown.stdout
+        assert "  REPO_URL" in shown.stdout.split("inputs:")[1] and "(required)" not in shown.stdout
     assert cli.run("gallery", "show", "nope").returncode == 2
+
+
+@pytest.mark.parametrize("name", TEMPLATES)
+def test_every_entry_says_what_it_orders_by_and_each_input_is_described(name: str) -> None:
+    item = entry(name)
+    assert len(item.ordered_by) > 10
+    assert all(len(str(v.get("description", ""))) > 10 for v in item.inputs), [v["name"] for v in item.inputs]
 
 
 @pytest.mark.parametrize("name", TEMPLATES)

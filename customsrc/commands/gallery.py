@@ -52,6 +52,7 @@ def main(args: argparse.Namespace) -> int:
                 "description": e.description,
                 "stockDelegate": stock_delegate(e),
                 "testedAgainst": e.tested_against,
+                "orderedBy": e.ordered_by,
                 "requires": list(e.source.requires),
                 "inputs": [v["name"] for v in e.inputs],
                 "secrets": [s.name for s in e.secrets],
@@ -72,13 +73,21 @@ def main(args: argparse.Namespace) -> int:
     item = entry(args.name)
     out.write(f"{item.name}: {item.description}\n  tested against: {item.tested_against}\n  file: {item.path}\n")
     out.write(f"  on Harness's stock delegate: {stock_delegate(item)}\n")
+    out.write(f"  lists versions newest first by: {item.ordered_by}\n")
     out.write("inputs:\n")
+    described = []
     for variable in item.inputs:
         value = variable.get("value")
-        shown = "(required)" if value is None or str(value).startswith("<+input>") else f"default {value!r}"
-        out.write(
-            f"  {variable['name']} ({variable.get('type', 'String')}, {shown}): {variable.get('description', '')}\n"
-        )
+        if value is None or str(value).startswith("<+input>"):
+            shown = "required"
+        else:
+            shown = f"optional, default {value}" if str(value) else "optional"
+        note = " (names a secret)" if variable.get("type") == "Secret" else ""
+        described.append((variable["name"], shown, f"{variable.get('description', '')}{note}"))
+    width = max((len(name) for name, _, _ in described), default=0)
+    shown_width = max((len(shown) for _, shown, _ in described), default=0)
+    for name, shown, description in described:
+        out.write(f"  {name.ljust(width)}  {shown.ljust(shown_width)}  {description}\n")
     if item.secrets:
         out.write("secrets:\n")
         for secret in item.secrets:
