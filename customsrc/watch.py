@@ -4,13 +4,20 @@ trigger or a Concourse ``check``, surviving a kill at any moment.
 The state file holds, per source, the versions already known, and an *outbox* of events decided but
 not yet reported. A poll fetches every source, then in one atomic write (temp file, fsync, rename,
 fsync of the folder) adds the new versions to what is known and their events to the outbox; only
-then are events reported, each removed from the outbox by another atomic write once printed (and
-its ``--on-new`` command run). So a kill before the rename loses nothing (the next poll finds the
-same versions new again) and a kill after it loses nothing either (the outbox is reported on
-restart); an event is repeated only if the kill falls between printing it and recording that.
+then are events reported. Each reported event's id is appended to a delivery journal beside the
+state (``STATE.delivered``, one line, no rewrite: draining is linear in the events), and once the
+outbox is drained one more atomic write empties it and the journal is cleared. So a kill before the
+first rename loses nothing (the next poll finds the same versions new again), a kill after it loses
+nothing either (the outbox is reported on restart, less what the journal says was delivered); an
+event is repeated only if the kill falls between printing it and journalling that. (The journal is
+not fsynced per event: a kill of the process cannot lose it; a power cut may repeat more events,
+never lose one.)
 Delivery is therefore at least once: every event carries an ``id`` (the same for the same source
 and version, across restarts: ``CUSTOMSRC_EVENT_ID`` for ``--on-new``) so a consumer can drop the
-rare repeat. A failed or partial fetch never erases known versions: they are only ever added to.
+rare repeat. A failed or partial fetch never erases known versions. ``keep`` bounds the state: a version the
+source still lists is always remembered (else it would be reported again), and of the versions it no
+longer lists the most recent ``keep`` are. ``shard`` splits the sources over machines by a stable
+hash of each source's path, with no coordination.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import contextlib
 import datetime
 import json
 import os
+import stat
 from collections.abc import Callable, Iterable
 
 from .errors import UsageError
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
     import threading
     from typing import Any
 
+    from .many import Outcome
     from .options import FetchOptions
 
 FORMAT = 1
@@ -70,6 +79,7 @@ class StateStore:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._journal_fd = -1
         self.state: dict[str, Any] = {"format": FORMAT, "sources": {}, "outbox": []}
         check_folder(os.path.dirname(os.path.abspath(path)), f"--state {path}")
         try:
@@ -102,6 +112,56 @@ class StateStore:
             raise UsageError(f"--state {path}: outbox item {bad} is not an event; move the file away to start afresh")
         self.state = loaded
         self._remove_stale_temps()
+        self._replay_journal()
+
+    @property
+    def journal_path(self) -> str:
+        return self.path + ".delivered"
+
+    def _replay_journal(self) -> None:
+        """Drop from the outbox what an interrupted drain had delivered already."""
+        try:
+            fd = os.open(self.journal_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise UsageError(f"--state {self.path}: cannot read {self.journal_path} ({exc.strerror})") from None
+        from .files import STATE_LIMIT, Unreadable, decode, read_fd
+
+        try:
+            if os.fstat(fd).st_uid != os.geteuid():
+                raise UsageError(f"--state {self.path}: {self.journal_path} belongs to another user")
+            delivered = set(decode(read_fd(fd, STATE_LIMIT)).split())
+        except Unreadable as exc:
+            raise UsageError(f"--state {self.path}: {self.journal_path}: {exc.reason}") from None
+        finally:
+            os.close(fd)
+        outbox = self.state["outbox"]
+        left = [e for e in outbox if e.get("id") not in delivered]
+        if len(left) != len(outbox):
+            self.state["outbox"] = left
+            self.save()
+        self.clear_journal()
+
+    def journal(self, event_id: str) -> None:
+        """Record that the event was delivered: one appended line (linear, whatever the outbox)."""
+        if self._journal_fd < 0:
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+            fd = os.open(self.journal_path, flags, 0o600)
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+                os.close(fd)
+                raise UsageError(f"--state {self.path}: {self.journal_path} is not a file of yours")
+            self._journal_fd = fd
+        os.write(self._journal_fd, (event_id + "\n").encode())
+
+    def clear_journal(self) -> None:
+        """After the emptied outbox is saved: the journal has nothing left to say."""
+        if self._journal_fd >= 0:
+            os.close(self._journal_fd)
+            self._journal_fd = -1
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.journal_path)
 
     def _remove_stale_temps(self) -> None:
         """Temporary files of ours that a kill left behind (``<state>.<12 hex>.tmp``)."""
@@ -129,8 +189,11 @@ class StateStore:
             except FileExistsError:
                 continue
         try:
-            with open(fd, "w", encoding="utf-8") as handle:
-                json.dump(self.state, handle, ensure_ascii=False, indent=1)
+            # One dumps (the C encoder, in one piece) and one write: json.dump's chunked writes
+            # took three times as long for a large state.
+            data = json.dumps(self.state, separators=(",", ":")).encode("ascii")  # any text, lone surrogates too
+            with open(fd, "wb") as handle:
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
@@ -181,6 +244,18 @@ def _valid_sources(sources: Any) -> bool:
     )
 
 
+DEFAULT_KEEP = 1000  # versions a source no longer lists, remembered per source
+
+
+def shard_of(path: str, shards: int) -> int:
+    """The shard (0 to shards-1) of the source at ``path``: a stable hash of the path as given,
+    the same on every machine and run (Kubernetes' JOB_COMPLETION_INDEX counts from 0 too)."""
+    import hashlib
+
+    digest = hashlib.sha256(os.path.normpath(path).encode("utf-8", "surrogateescape")).digest()
+    return int.from_bytes(digest[:8], "big") % shards
+
+
 def poll(
     store: StateStore,
     sources: Iterable[str],
@@ -190,6 +265,7 @@ def poll(
     cancel: threading.Event | None = None,
     report_existing: bool = False,
     warn: Callable[[str], None] = lambda _message: None,
+    keep: int = DEFAULT_KEEP,
     options: FetchOptions | None = None,
     **changes: Any,
 ) -> int:
@@ -199,9 +275,29 @@ def poll(
     from .many import fetch_many
 
     _drain(store, report)
+    outcomes = fetch_many(list(sources), concurrency=concurrency, cancel=cancel, options=options, **changes)
+    found = record(store, outcomes, warn=warn, report_existing=report_existing, keep=keep, cancel=cancel)
+    store.save()  # known versions and the events to report, in one atomic step
+    _drain(store, report)
+    return found
+
+
+def record(
+    store: StateStore,
+    outcomes: Iterable[Outcome],
+    *,
+    warn: Callable[[str], None] = lambda _message: None,
+    report_existing: bool = False,
+    keep: int = DEFAULT_KEEP,
+    cancel: threading.Event | None = None,
+) -> int:
+    """Add what the fetches found to the state (in memory): new versions to what is known, their
+    events to the outbox. Linear in the versions listed and known."""
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     found = 0
-    for outcome in fetch_many(list(sources), concurrency=concurrency, cancel=cancel, options=options, **changes):
+    sources = store.state["sources"]
+    outbox = store.state["outbox"]
+    for outcome in outcomes:
         if cancel is not None and cancel.is_set():
             break
         if outcome.error is not None or outcome.result is None:
@@ -210,15 +306,18 @@ def poll(
             continue
         result = outcome.result
         key = source_key(outcome.label, result.source.identifier)
-        known = store.known(key)
-        first_poll = known is None
-        known_set = set(known or [])
+        entry = sources.get(key)
+        known: list[str] = entry["known"] if entry is not None else []
+        known_set = set(known)
         new = [a for a in result.artifacts if a.version not in known_set]
-        store.state["sources"][key] = {"known": [*(known or []), *(a.version for a in new)], "checked": now}
-        if first_poll and not report_existing:
+        versions = [a.version for a in new]
+        if len(known) > keep:  # only then can a version no longer listed be forgotten
+            known = _kept(known, [a.version for a in result.artifacts], keep)
+        sources[key] = {"known": [*known, *versions], "checked": now}
+        if entry is None and not report_existing:
             continue  # the first poll sets the baseline, as a trigger does from its creation
         for artifact in new:
-            store.state["outbox"].append(
+            outbox.append(
                 {
                     "id": event_id(outcome.label, result.source.identifier, artifact.version),
                     "source": outcome.label,
@@ -229,18 +328,31 @@ def poll(
                 }
             )
         found += len(new)
-    store.save()  # known versions and the events to report, in one atomic step
-    _drain(store, report)
     return found
 
 
+def _kept(known: list[str], listed: list[str], keep: int) -> list[str]:
+    """What to remember of ``known``, oldest first: every version still listed, and the ``keep``
+    most recently known of those no longer listed."""
+    listed_set = set(listed)
+    gone = [v for v in known if v not in listed_set]
+    if len(gone) <= keep:
+        return known
+    dropped = set(gone[: len(gone) - keep])
+    return [v for v in known if v not in dropped]
+
+
 def _drain(store: StateStore, report: Callable[[dict[str, Any]], None]) -> None:
-    """Report the outbox in order, recording each report atomically before the next: a kill
-    repeats at most the one event it interrupted (with its id), never an earlier one."""
-    while store.state["outbox"]:
-        event = store.state["outbox"][0]
+    """Report the outbox in order, journalling each delivery before the next (one appended line):
+    a kill repeats at most the one event it interrupted (with its id), never an earlier one. Then
+    one atomic write empties the outbox."""
+    outbox = store.state["outbox"]
+    if not outbox:
+        return
+    for event in outbox:
         event.setdefault("id", event_id(event["source"], event["identifier"], event["version"]))
         report(event)
-        store.state["outbox"].pop(0)
-        store.save()
-        store.save()
+        store.journal(event["id"])
+    store.state["outbox"] = []
+    store.save()
+    store.clear_journal()

@@ -8,6 +8,7 @@ import os
 import sys
 
 from ..errors import UsageError
+from ..watch import DEFAULT_KEEP
 from .common import register
 from .many import expand
 from .options import add_run_options, collect_secrets, fetch_options, pairs, prepare_process
@@ -41,6 +42,19 @@ def add_parser(sub: Any, exit_codes: str) -> None:
     parser.add_argument("--once", action="store_true", help="poll once and exit")
     parser.add_argument("--report-existing", action="store_true", help="report what the first poll finds too")
     parser.add_argument("--jobs", type=int, default=4, metavar="N", help="sources polled at once (4)")
+    parser.add_argument(
+        "--keep",
+        type=int,
+        default=DEFAULT_KEEP,
+        metavar="N",
+        help=f"versions a source no longer lists to remember per source ({DEFAULT_KEEP}; listed ones always are)",
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="poll only shard I of N (I from 0): a stable hash of each source's path, for N machines or jobs "
+        "(a Kubernetes Indexed Job: --shard $JOB_COMPLETION_INDEX/N), each with its own --state",
+    )
     add_run_options(parser)
     parser.set_defaults(format=None, limit=None)  # watch prints JSON lines: these cannot apply
 
@@ -88,6 +102,13 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UsageError(f"--every: {exc}") from None
     files = expand(args.source)
+    if args.keep < 0:
+        raise UsageError("--keep must be 0 or more")
+    if args.shard:
+        total = len(files)
+        files = select_shard(files, args.shard)
+        if not files:
+            sys.stderr.write(f"customsrc: warning: shard {args.shard} holds none of the {total} sources\n")
     inputs = pairs(args.input, "--input")
     options = fetch_options(args, inputs=inputs or None, secrets=collect_secrets(args))
     store = StateStore(args.state)
@@ -122,9 +143,20 @@ def main(args: argparse.Namespace) -> int:
             cancel=stop,
             report_existing=args.report_existing,
             warn=warn,
+            keep=args.keep,
             options=options,
         )
         if args.once:
             return 1 if failures else 0  # cron must see a source that could not be fetched
         stop.wait(every)
     return 0
+
+
+def select_shard(files: list[str], shard: str) -> list[str]:
+    """The files of shard ``I/N``."""
+    from ..watch import shard_of
+
+    index, sep, count = shard.partition("/")
+    if not (sep and index.isdigit() and count.isdigit() and int(count) >= 1 and int(index) < int(count)):
+        raise UsageError(f"--shard expects I/N with 0 <= I < N, e.g. 0/3; got {shard!r}")
+    return [f for f in files if shard_of(f, int(count)) == int(index)]
