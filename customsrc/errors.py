@@ -110,6 +110,14 @@ class NoMatchingVersion(CustomsrcError):
     kind = "no_version"
 
 
+class RateLimited(CustomsrcError):
+    """The fetch was not started: its host asked to be left alone (429/503) or is at its rate limit
+    for longer than a fetch waits. Nothing ran; the source is tried again later."""
+
+    exit_code = EXIT_SCRIPT
+    kind = "rate_limited"
+
+
 class Cancelled(CustomsrcError):
     """The caller stopped the fetch; the script's whole process tree was killed."""
 

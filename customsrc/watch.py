@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from .many import Outcome
     from .options import FetchOptions
+    from .polite import Politeness
 
 FORMAT = 1
 
@@ -266,16 +267,20 @@ def poll(
     report_existing: bool = False,
     warn: Callable[[str], None] = lambda _message: None,
     keep: int = DEFAULT_KEEP,
+    polite: Politeness | None = None,
     options: FetchOptions | None = None,
     **changes: Any,
 ) -> int:
     """One poll: report what the outbox still holds, fetch, record, report. Returns the number of
     new versions found (not counting the outbox of an earlier run). ``options`` and ``changes``
-    (:func:`customsrc.fetch`'s keywords) go to every fetch."""
+    (:func:`customsrc.fetch`'s keywords) go to every fetch; ``polite`` holds them back per host
+    (:mod:`customsrc.polite`); identical sources are fetched once."""
     from .many import fetch_many
 
     _drain(store, report)
-    outcomes = fetch_many(list(sources), concurrency=concurrency, cancel=cancel, options=options, **changes)
+    outcomes = fetch_many(
+        list(sources), concurrency=concurrency, cancel=cancel, options=options, polite=polite, dedupe=True, **changes
+    )
     found = record(store, outcomes, warn=warn, report_existing=report_existing, keep=keep, cancel=cancel)
     store.save()  # known versions and the events to report, in one atomic step
     _drain(store, report)

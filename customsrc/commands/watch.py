@@ -50,6 +50,16 @@ def add_parser(sub: Any, exit_codes: str) -> None:
         help=f"versions a source no longer lists to remember per source ({DEFAULT_KEEP}; listed ones always are)",
     )
     parser.add_argument(
+        "--per-host", type=int, metavar="N", help="at most N fetches at once from one repository host (no limit)"
+    )
+    parser.add_argument(
+        "--rate",
+        action="append",
+        metavar="HOST=RATE",
+        help="at most RATE fetches from HOST (e.g. registry.example.com=30/minute; the host of REPO_URL or of the "
+        "script's first URL); a host that answers 429 or 503 is left alone for the wait it names",
+    )
+    parser.add_argument(
         "--shard",
         metavar="I/N",
         help="poll only shard I of N (I from 0): a stable hash of each source's path, for N machines or jobs "
@@ -104,6 +114,9 @@ def main(args: argparse.Namespace) -> int:
     files = expand(args.source)
     if args.keep < 0:
         raise UsageError("--keep must be 0 or more")
+    from ..polite import Politeness
+
+    polite = Politeness(args.per_host, pairs(args.rate, "--rate"))
     if args.shard:
         total = len(files)
         files = select_shard(files, args.shard)
@@ -144,6 +157,7 @@ def main(args: argparse.Namespace) -> int:
             report_existing=args.report_existing,
             warn=warn,
             keep=args.keep,
+            polite=polite,
             options=options,
         )
         if args.once:
