@@ -17,7 +17,7 @@ TEST_DEPS = ["pytest>=8", "fastjsonschema==2.22.3", "pypiserver>=2", "moto[serve
 @nox.session
 def tests(session: nox.Session) -> None:
     """The whole test suite against the installed package."""
-    session.install(".", *TEST_DEPS)
+    session.install(".[celery]", *TEST_DEPS)
     # verdaccio, the real npm registry for the gallery's npm entry, pinned by a lockfile; without npm
     # that one test says "tool missing" (a failure in CI, where CUSTOMSRC_TEST_STRICT=1).
     if shutil.which("npm"):
@@ -31,7 +31,7 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over everything, mypy --strict over the package."""
     session.install(
-        ".", "ruff", "mypy", "types-PyYAML", "types-jsonschema", "types-regex", "types-jmespath", *TEST_DEPS
+        ".[celery]", "ruff", "mypy", "types-PyYAML", "types-jsonschema", "types-regex", "types-jmespath", *TEST_DEPS
     )
     session.run("ruff", "check", ".")
     session.run("mypy", "customsrc")

@@ -35,7 +35,20 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-COMMANDS = ("run", "demo", "doctor", "lint", "export", "import", "init", "gallery", "watch")
+COMMANDS = (
+    "run",
+    "demo",
+    "doctor",
+    "lint",
+    "export",
+    "import",
+    "init",
+    "gallery",
+    "watch",
+    "worker",
+    "scheduler",
+    "events",
+)
 _MODULES = {"import": "imports"}  # `import` is a keyword
 
 

@@ -52,6 +52,18 @@ def host_of(source: Source, inputs: Mapping[str, str] | None = None) -> str | No
     return None
 
 
+def backoff_for(error: CustomsrcError, previous: float) -> float:
+    """How long to leave a host alone after ``error``: the wait it named (429/503 with Retry-After,
+    as the gallery scripts print it), else twice the ``previous`` back-off (30 s first, 10 min at
+    most); 0 when the error is no "slow down"."""
+    if isinstance(error, RateLimited) or not _SLOW_DOWN.search(error.message):
+        return 0.0
+    named = _RETRY_AFTER.search(error.message)
+    if named:
+        return float(named.group(1) or named.group(2))
+    return min(LONGEST_BACKOFF, previous * 2 if previous else FIRST_BACKOFF)
+
+
 def parse_rates(pairs: Mapping[str, str]) -> dict[str, Any]:
     """``{host: "10/minute"}`` to limits' rate items; a bad one is a UsageError naming it."""
     from limits import parse
@@ -141,12 +153,8 @@ class Politeness:
             return
         with self._changed:
             self._running[host] = max(0, self._running.get(host, 0) - 1)
-            if error is not None and not isinstance(error, RateLimited) and _SLOW_DOWN.search(error.message):
-                named = _RETRY_AFTER.search(error.message)
-                previous = self._paused.get(host, (0.0, 0.0))[1]
-                backoff = min(LONGEST_BACKOFF, previous * 2 if previous else FIRST_BACKOFF)
-                if named:
-                    backoff = float(named.group(1) or named.group(2))
+            backoff = backoff_for(error, self._paused.get(host, (0.0, 0.0))[1]) if error is not None else 0.0
+            if backoff:
                 self._paused[host] = (self.clock() + backoff, backoff)
             elif error is None:
                 self._paused.pop(host, None)
