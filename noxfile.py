@@ -10,8 +10,16 @@ nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
 # fastjsonschema generates customsrc/_*_validator.py; pinned so the freshness test compares like with like.
-# pypiserver, moto[server]: gallery entries are tested against the real servers.
-TEST_DEPS = ["pytest>=8", "fastjsonschema==2.22.3", "pypiserver>=2", "moto[server]>=5"]
+# pypiserver (with passlib, for its password files), moto[server], devpi-server: gallery entries are tested
+# against the real servers; cryptography signs the tokens of a real docker-registry's token auth.
+TEST_DEPS = [
+    "pytest>=8",
+    "fastjsonschema==2.22.3",
+    "pypiserver[passlib]>=2",
+    "moto[server]>=5",
+    "devpi-server>=6",
+    "cryptography>=41",
+]
 
 
 @nox.session

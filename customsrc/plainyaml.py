@@ -1,13 +1,14 @@
 """A fast reader for the plain subset of YAML that source files are written in.
 
 Importing PyYAML costs ~18 ms (its reader compiles a large Unicode regex at import time), more
-than a trivial fetch itself. Most source files use only block mappings and sequences, plain
-or simply quoted one-line scalars and ``|`` literal blocks, so this module reads exactly that
-subset and gives up (returns ``UNSUPPORTED``) on anything else: flow collections, anchors,
-tags, folded or indented-indicator blocks, escapes, multi-line plain scalars, tabs,
-non-ASCII text, duplicate keys. The caller then falls back to PyYAML, which also reports every
-syntax error, so a file read here gives exactly what PyYAML with the text-keeping loader in
-``spec`` gives (the differential test in ``tests/plainyaml_test.py`` holds it to that).
+than a trivial fetch itself. Most source files use only block mappings and sequences, plain or
+simply quoted one-line scalars, one-line flow collections of scalars, ``|`` literal blocks and
+plain ``>`` folded blocks, so this module reads exactly that subset and gives up (returns
+``UNSUPPORTED``) on anything else: anchors, tags, indentation indicators, folding beyond one
+indentation, escapes, multi-line plain scalars, tabs, non-ASCII text, duplicate keys. The caller
+then falls back to PyYAML, which also reports every syntax error, so a file read here gives
+exactly what PyYAML with the text-keeping loader in ``documents`` gives (the differential test in
+``tests/plainyaml_test.py`` holds it to that).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _NULLS = frozenset({"~", "null", "Null", "NULL"})
 _KEY_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 _KEY_CHARS = _KEY_START | frozenset("0123456789.-")
 _PLAIN_BAD_START = frozenset("[]{}&*!|>'\"%@`,?:-#=")
-_BLOCK_HEADERS = {"|": "clip", "|-": "strip"}
+_BLOCK_HEADERS = {"|": "clip", "|-": "strip", ">": "clip", ">-": "strip"}
 
 
 class _Unsupported(Exception):
@@ -213,7 +214,7 @@ class _Reader:
                 if at == indent and in_mapping and (below == "-" or below.startswith("- ")):
                     return self.sequence(j, at)
             return None, i + 1
-        if text[0] == "|":
+        if text[0] in "|>":
             return self.literal(text, i, indent)
         if text[0] in "[{":
             scalar: Any = self.flow(text)
@@ -269,6 +270,7 @@ class _Reader:
         return mapping
 
     def literal(self, header: str, i: int, indent: int) -> tuple[str, int]:
+        """A ``|`` literal or ``>`` folded block (clip or ``-`` strip)."""
         chomp = _BLOCK_HEADERS.get(header)
         if chomp is None:
             raise _Unsupported
@@ -296,5 +298,24 @@ class _Reader:
             raise _Unsupported
         while body and not body[-1]:
             body.pop()
-        text = "\n".join(body)
+        text = _folded(body) if header[0] == ">" else "\n".join(body)
         return (text + "\n" if chomp == "clip" else text), j
+
+
+def _folded(body: list[str]) -> str:
+    """A folded block's text, for the plain case only: lines of one indentation (a more-indented
+    line, or trailing or leading white space, keeps its own rules: left to PyYAML) joined by a
+    space; each empty line between paragraphs is one line break."""
+    out: list[str] = []
+    blank = 0
+    for line in body:
+        if not line:
+            blank += 1
+            continue
+        if line[0] in " \t" or line != line.rstrip(" \t"):
+            raise _Unsupported
+        if out:
+            out.append("\n" * blank if blank else " ")
+        out.append(line)
+        blank = 0
+    return "".join(out)

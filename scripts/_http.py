@@ -221,7 +221,7 @@ def pattern(name):
 
 _RELEASE = re.compile(r"[vV]?(\d+(?:[._]\d+)*)(.*)\Z", re.DOTALL)
 _PRE = re.compile(
-    r"[-._+~]?(?:a|alpha|b|beta|c|rc|cr|pre|preview|dev|snapshot|m|milestone|ea|nightly|canary|next)(?:[-._]?\d+)*"
+    r"[-._+~ ]?(?:a|alpha|b|beta|c|rc|cr|pre|preview|dev|snapshot|m|milestone|ea|nightly|canary|next)(?:[-._]?\d+)*"
     r"(?:[-._+].*)?\Z",
     re.IGNORECASE,
 )
@@ -253,6 +253,39 @@ def is_prerelease(text):
     """Is ``text`` a version whose suffix marks a pre-release (rc, beta, SNAPSHOT, ...)?"""
     key = version_key(text)
     return key[0] == 1 and key[2] == 0
+
+
+# -- times ---------------------------------------------------------------------------------------
+
+# RFC 3339 / ISO 8601 as registries write it: 2024-01-05T10:00:00.123456789+02:00, 2024-01-05T09:30:00Z
+_INSTANT = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:[.,](\d+))?\s*(?:([Zz])|([+-])(\d\d):?(\d\d)?)?\Z"
+)
+
+
+def instant(text):
+    """(seconds since the epoch, nanoseconds) of an RFC 3339 time, its offset applied (none: UTC),
+    exactly (two builds 1 ns apart stay apart); None when it is no such time. Compare, never print."""
+    import calendar
+
+    match = _INSTANT.match((text or "").strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
+    nanos = int((match.group(7) or "")[:9].ljust(9, "0"))
+    offset = 0
+    if match.group(9):
+        offset = (int(match.group(10)) * 3600 + int(match.group(11) or 0) * 60) * (-1 if match.group(9) == "-" else 1)
+    try:
+        return calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0)) - offset, nanos
+    except (ValueError, OverflowError):
+        return None
+
+
+def newest_first(when, version):
+    """Sort key (with reverse=True): dated before undated, newest instant first, ties by version_key."""
+    moment = instant(when)
+    return (moment is not None, moment or (0, 0), version_key(version))
 
 
 # -- the result ------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """Versions from object keys in an S3-compatible bucket (AWS S3, MinIO, Ceph, Cloudflare R2, Wasabi).
 
 python3 standard library only, including the AWS Signature Version 4 signing (path-style requests,
-so any S3-compatible endpoint works). Follows ListObjectsV2 continuation tokens. FILE_REGEX picks the
-objects and its first group is the version; newest first by LastModified.
+so any S3-compatible endpoint works), with a session token for temporary credentials (STS, SSO, an
+instance role). Follows ListObjectsV2 continuation tokens. FILE_REGEX picks the objects and its first
+group is the version: it matches the name after the last / (app-1.3.0.tgz), or, when it holds a /
+itself, the key after PREFIX (1.3.0/app.tar.gz in releases/app/1.3.0/app.tar.gz). Newest first by
+LastModified as an instant, ties by the gallery's version order.
 """
 
 import datetime
@@ -12,10 +15,9 @@ import os
 import re
 import urllib.error
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 
-from _http import base_url, fail, get, named, write  # customsrc:include
+from _http import base_url, fail, failed, named, newest_first, pattern, request, write  # customsrc:include
 
 named("s3-list")
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
@@ -26,13 +28,16 @@ def quote(text):
     return urllib.parse.quote(text, safe="-_.~")
 
 
-def sigv4_headers(method, url, region, access_key, secret_key, now, service="s3"):
-    """The headers that sign a request with AWS Signature Version 4 (an empty body)."""
+def sigv4_headers(method, url, region, access_key, secret_key, now, service="s3", session_token=""):
+    """The headers that sign a request with AWS Signature Version 4 (an empty body); a session token
+    (temporary credentials) is sent as x-amz-security-token and signed with the other headers."""
     parts = urllib.parse.urlsplit(url)
     amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
     query = sorted(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
     canonical_query = "&".join(f"{quote(k)}={quote(v)}" for k, v in query)
     headers = {"host": parts.netloc, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
+    if session_token:
+        headers["x-amz-security-token"] = session_token
     signed = ";".join(sorted(headers))
     canonical = "\n".join(
         [
@@ -51,22 +56,51 @@ def sigv4_headers(method, url, region, access_key, secret_key, now, service="s3"
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     credential = f"Credential={access_key}/{scope}"
-    return {
-        "Authorization": f"AWS4-HMAC-SHA256 {credential}, SignedHeaders={signed}, Signature={signature}",
-        "x-amz-date": amz_date,
-        "x-amz-content-sha256": EMPTY_SHA256,
-    }
+    out = {name: value for name, value in headers.items() if name != "host"}
+    out["Authorization"] = f"AWS4-HMAC-SHA256 {credential}, SignedHeaders={signed}, Signature={signature}"
+    return out
+
+
+def listing(url, headers, bucket, endpoint):
+    """One ListObjectsV2 page; a bucket that does not exist fails with S3's own code and its name."""
+    try:
+        return request(url, headers)[0]
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            code = error_code(exc)
+            if code == "NoSuchBucket":
+                fail(f"HTTP 404 NoSuchBucket: no bucket {bucket!r} at {endpoint}")
+            said = f" {code}" if code else " (no S3 error code: is REPO_URL the S3 endpoint?)"
+            fail(f"HTTP 404{said} for bucket {bucket!r} at {endpoint}")
+        failed(exc, url)
+    except urllib.error.URLError as exc:
+        failed(exc, url)
+    return b""
+
+
+def error_code(exc):
+    """S3's <Code> of an error answer, or ''."""
+    try:
+        body = exc.read()[:4096] if exc.fp else b""
+    except OSError:
+        body = b""
+    match = re.search(rb"<Code>([^<]{1,80})</Code>", body)
+    return match.group(1).decode(errors="replace") if match else ""
 
 
 def main():
     endpoint = base_url()
     bucket, prefix = os.environ["BUCKET"], os.environ.get("PREFIX", "")
     region = os.environ.get("REGION") or "us-east-1"
-    access_key, secret_key = os.environ.get("ACCESS_KEY_ID", ""), os.environ.get("SECRET_ACCESS_KEY", "")
-    pattern = re.compile(os.environ["FILE_REGEX"])
-    if pattern.groups < 1:
+    access_key, secret_key = os.environ.get("ACCESS_KEY_ID", "").strip(), os.environ.get("SECRET_ACCESS_KEY", "")
+    session_token = os.environ.get("SESSION_TOKEN", "").strip()
+    if session_token and not access_key:
+        fail("SESSION_TOKEN is given without ACCESS_KEY_ID: temporary credentials are all three")
+    regex = pattern("FILE_REGEX")
+    if regex.groups < 1:
         fail("FILE_REGEX needs a group for the version, e.g. ^app-(.+)\\.tgz$")
-    items, token = [], None
+    whole_key = "/" in regex.pattern  # match the key after PREFIX, not only the name after the last /
+    items, token, keys = [], None, 0
     while True:
         query = {"list-type": "2", "prefix": prefix, "max-keys": os.environ.get("PAGE_SIZE") or "1000"}
         if token:
@@ -75,11 +109,16 @@ def main():
         headers = {}
         if access_key:
             now = datetime.datetime.now(datetime.timezone.utc)
-            headers = sigv4_headers("GET", url, region, access_key, secret_key, now)
-        root = ET.fromstring(get(url, headers))
+            headers = sigv4_headers("GET", url, region, access_key, secret_key, now, session_token=session_token)
+        try:
+            root = ET.fromstring(listing(url, headers, bucket, endpoint))
+        except ET.ParseError as exc:
+            fail(f"{endpoint}/{bucket} did not answer with a ListObjectsV2 XML document ({exc})")
         for entry in root.iter(f"{S3_XMLNS}Contents"):
             key = entry.findtext(f"{S3_XMLNS}Key") or ""
-            match = pattern.search(key.rsplit("/", 1)[-1])
+            keys += 1
+            name = key[len(prefix) :] if whole_key and key.startswith(prefix) else key.rsplit("/", 1)[-1]
+            match = regex.search(name)
             if match:
                 items.append(
                     {
@@ -96,8 +135,17 @@ def main():
         token = root.findtext(f"{S3_XMLNS}NextContinuationToken")
         if not token:
             break
-    items.sort(key=lambda item: item["lastModified"], reverse=True)
-    write(items)
+    items.sort(key=lambda item: newest_first(item["lastModified"], item["version"]), reverse=True)
+    against = "the key after PREFIX" if whole_key else "the name after the last /"
+    where = f"under PREFIX {prefix!r} " if prefix else ""
+    if keys:
+        write(
+            items,
+            found=f"{keys} keys {where}in bucket {bucket}",
+            kept_by=f"matches FILE_REGEX {regex.pattern!r} (on {against})",
+        )
+    else:
+        write(items, found=f"no keys {where}in bucket {bucket}")
 
 
 if __name__ == "__main__":

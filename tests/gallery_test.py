@@ -140,7 +140,7 @@ def test_maven_metadata(cli: CLI, tmp_path: Path) -> None:
         "<lastUpdated>20261120100000</lastUpdated></versioning></metadata>"
     )
     with servers.nginx(root) as url:
-        code, doc, err = run(cli, "maven-metadata", url, "--version-regex", r"^1\.10")
+        code, doc, err = run(cli, "maven-metadata", url, "--version-regex", r"^1\.10", input_include_prereleases="true")
     assert code == 0, err
     assert [a["version"] for a in doc["artifacts"]] == ["1.10.0", "1.10.0-RC1", "1.9.0"]
     assert doc["selected"]["metadata"] == {
@@ -186,7 +186,9 @@ def test_go_module_proxy(cli: CLI, tmp_path: Path) -> None:
     for version, when in (("v1.2.0", "2026-01-01"), ("v1.10.0", "2026-06-01"), ("v1.11.0-rc.1", "2026-07-01")):
         (folder / f"{version}.info").write_text(json.dumps({"Version": version, "Time": f"{when}T00:00:00Z"}))
     with servers.nginx(root) as url:
-        code, doc, err = run(cli, "go-module-proxy", url, "--version-regex", r"^v1\.\d+\.\d+$")
+        code, doc, err = run(
+            cli, "go-module-proxy", url, "--version-regex", r"^v1\.\d+\.\d+$", input_include_prereleases="true"
+        )
     assert code == 0, err
     assert [a["version"] for a in doc["artifacts"]] == ["v1.11.0-rc.1", "v1.10.0", "v1.2.0"]
     assert doc["selected"]["metadata"] == {
@@ -454,9 +456,11 @@ def test_pypi_simple(cli: CLI, tmp_path: Path) -> None:
     ):
         (packages / name).write_bytes(name.encode())
     with servers.pypiserver(packages) as url:
-        code, doc, err = run(cli, "pypi-simple", url, "--version", "1.10.0")
+        code, doc, err = run(cli, "pypi-simple", url, "--version", "1.10.0", input_include_prereleases="true")
         stable = run(cli, "pypi-simple", url, input_include_prereleases="false")
-        pasted = run(cli, "pypi-simple", url + "/simple/")  # the URL pip is configured with
+        pasted = run(
+            cli, "pypi-simple", url + "/simple/", input_include_prereleases="true"
+        )  # the URL pip is configured with
     assert pasted[0] == 0, pasted[2]
     assert [a["version"] for a in pasted[1]["artifacts"]] == ["2.0.0rc1", "1.10.0", "1.9.0", "1.0.0"]
     assert code == 0, err
@@ -585,6 +589,7 @@ def test_helm_index(cli: CLI, tmp_path: Path, style: str) -> None:
         "created": "2026-11-20T10:00:00.123456789Z",
         "digest": "1" * 64,
         "url": f"{url}/mychart-0.10.0.tgz",
+        "deprecated": "false",
     }
     assert doc["artifacts"][1]["metadata"]["url"] == "https://charts.example.com/mychart-0.9.0.tgz"
 
@@ -620,7 +625,9 @@ def test_npm_registry(cli: CLI, tmp_path: Path) -> None:
         for version, tags in (("1.9.0", ("latest",)), ("1.10.0", ("latest",)), ("2.0.0-beta.1", ("next",))):
             shasums[version] = servers.npm_publish(url, "@team/app", version, f"tarball {version}".encode(), tags)
             time.sleep(0.01)
-        code, doc, err = run(cli, "npm-registry", url, "--version-regex", r"^\d+\.\d+\.\d+$")
+        code, doc, err = run(
+            cli, "npm-registry", url, "--version-regex", r"^\d+\.\d+\.\d+$", input_include_prereleases="true"
+        )
     assert code == 0, err
     assert [a["version"] for a in doc["artifacts"]] == ["2.0.0-beta.1", "1.10.0", "1.9.0"]  # newest first
     meta = doc["selected"]["metadata"]

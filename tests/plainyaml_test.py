@@ -17,6 +17,9 @@ from customsrc.documents import _yaml_loader
 ROOT = Path(__file__).resolve().parent.parent
 
 HANDWRITTEN = [
+    "a: >-\n  one\n  two\n\n  three\nb: 1\n",  # folded blocks, as the gallery's long descriptions are
+    "a: >\n  one\n  two\n\n\n  three\n\nb: 1\n",
+    "a: >\n  x\n    more indented\n",  # folding rules beyond the plain case: left to PyYAML
     "",
     "# only a comment\n",
     "a: 1\n",
