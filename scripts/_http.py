@@ -95,6 +95,19 @@ def get(url, headers=None):
     return fetch(url, headers)[0]
 
 
+def get_or_none(url, headers=None, missing=(404,)):
+    """The body at ``url``, or None when the server says there is no such thing (404, or a code in
+    ``missing``: the caller says what is missing); any other failure ends the script."""
+    try:
+        return request(url, headers)[0]
+    except urllib.error.HTTPError as exc:
+        if exc.code in missing:
+            return None
+        failed(exc, url)
+    except urllib.error.URLError as exc:
+        failed(exc, url)
+
+
 def failed(exc, url):
     """End the script for a failed request: the status, the vendor's own words, a rate limit with
     when it resets, and the URL (without its query, which may carry a signature)."""

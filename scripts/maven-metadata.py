@@ -17,8 +17,8 @@ from _http import (  # customsrc:include
     auth_headers,
     base_url,
     fail,
-    failed,
     flag,
+    get_or_none,
     is_prerelease,
     named,
     request,
@@ -176,14 +176,9 @@ wanted = f"{classifier} {packaging}" if classifier else packaging
 def metadata(url):
     """The <versioning> of the maven-metadata.xml at ``url`` (namespaces dropped: Maven 3 writes
     them with or without xmlns="http://maven.apache.org/METADATA/1.1.0"); None for a 404."""
-    try:
-        body = request(url, headers)[0]
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        failed(exc, url)
-    except urllib.error.URLError as exc:
-        failed(exc, url)
+    body = get_or_none(url, headers)
+    if body is None:
+        return None
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:

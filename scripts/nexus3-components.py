@@ -17,7 +17,7 @@ from _http import (  # customsrc:include
     auth_headers,
     base_url,
     fail,
-    failed,
+    get_or_none,
     named,
     pattern,
     request,
@@ -51,14 +51,9 @@ headers = {"Accept": "application/json", **auth_headers()}
 def answer(path, query):
     """The JSON answer to GET ``path?query``; None for a 404 (the caller says what is missing)."""
     url = f"{base}{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
-    try:
-        body = request(url, headers)[0]
-    except urllib.error.HTTPError as exc:
-        if exc.code == 404:
-            return None
-        failed(exc, url)
-    except urllib.error.URLError as exc:
-        failed(exc, url)
+    body = get_or_none(url, headers)
+    if body is None:
+        return None
     try:
         return json.loads(body)
     except ValueError:

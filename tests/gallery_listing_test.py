@@ -7,7 +7,6 @@ at once, a hotfix of an older line after a newer release, subfolders (one named 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
@@ -19,10 +18,9 @@ from typing import Any
 
 import pytest
 
-from customsrc.gallery import entry
-
 from . import servers
 from .gallery_test import run
+from .gallery_test import run_loud as gallery_run_loud
 from .helpers import CLI, need
 
 T0 = datetime(2024, 1, 5, 9, 0, tzinfo=timezone.utc)  # more than a year before any "now" of these tests
@@ -151,11 +149,9 @@ def public() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_loud(cli: CLI, url: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
-    """run() without -q: stderr has the script's own notes on a run that succeeds too."""
-    args = [f"--input={k.removeprefix('input_').upper()}={v}" for k, v in {"REPO_URL": url, **inputs}.items()]
-    proc = cli.run("run", entry("http-directory").path, "--format", "json", *args)
-    return proc.returncode, json.loads(proc.stdout), proc.stderr
+def run_loud(cli: CLI, url: str, *extra: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
+    """The http-directory template, its stderr kept."""
+    return gallery_run_loud(cli, "http-directory", url, *extra, **inputs)
 
 
 def versions(doc: dict[str, Any]) -> list[str]:

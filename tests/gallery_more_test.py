@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -22,64 +21,12 @@ from typing import Any, ClassVar
 import pytest
 
 from customsrc.gallery import entry
-from customsrc.render import secret_env_key
 
 from . import servers
-from .gallery_test import REQUIRED
+from .gallery_test import run_loud as run
 from .helpers import CLI, need
 
-
-def run(cli: CLI, name: str, url: str, *extra: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
-    """gallery_test.run without -q: the script's own stderr (its notes on what it left out) is kept.
-    ``input_NAME=value`` keywords set further inputs; a Secret input names its secret, as in Harness."""
-    inputs = {k.removeprefix("input_").upper(): v for k, v in inputs.items()}
-    values = {"REPO_URL": url, **REQUIRED[name], **inputs}
-    named = {s.input: s.name for s in entry(name).secrets if s.input}
-    env = {secret_env_key(named[k]): v for k, v in values.items() if k in named}
-    args = [f"--input={k}={named.get(k, v)}" for k, v in values.items()]
-    proc = cli.run("run", entry(name).path, "--format", "json", *args, *extra, env=env)
-    return proc.returncode, json.loads(proc.stdout), proc.stderr
-
-
 # -- npm-registry: verdaccio -----------------------------------------------------------------------
-
-# @private/* is readable only by a logged-in user, as on a company registry; the rest is public.
-PRIVATE_VERDACCIO_CONF = """storage: {root}/storage
-auth:
-  htpasswd:
-    file: {root}/htpasswd
-    max_users: -1
-packages:
-  '@private/*':
-    access: $authenticated
-    publish: $authenticated
-  '**':
-    access: $all
-    publish: $all
-uplinks: {{}}
-log: {{type: stdout, format: pretty, level: error}}
-listen: 127.0.0.1:{port}
-"""
-
-
-@contextlib.contextmanager
-def verdaccio_with_users(root: Path, users: dict[str, str]) -> Iterator[str]:
-    """verdaccio whose htpasswd holds ``users`` (the {SHA} form verdaccio-htpasswd reads) and whose
-    @private/* packages need authentication; yields its base URL."""
-    binary = servers.NPM_SERVER / "node_modules" / ".bin" / "verdaccio"
-    need(shutil.which("node"), "Node.js (verdaccio's runtime)", "apt-get install nodejs npm")
-    need(os.access(binary, os.X_OK), "verdaccio", "npm ci --prefix tests/npm-server; nox -s tests does where npm is")
-    root.mkdir(parents=True, exist_ok=True)
-    lines = [
-        f"{user}:{{SHA}}{base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()}:autocreated 2026-01-01"
-        for user, password in users.items()
-    ]
-    (root / "htpasswd").write_text("\n".join(lines) + "\n")
-    port = servers.free_port()
-    conf = root / "config.yaml"
-    conf.write_text(PRIVATE_VERDACCIO_CONF.format(root=root, port=port))
-    with servers.process([str(binary), "--config", str(conf)], port, cwd=str(root)):
-        yield f"http://127.0.0.1:{port}"
 
 
 def npm_login(base: str, user: str, password: str) -> str:
@@ -100,34 +47,7 @@ def npm_login(base: str, user: str, password: str) -> str:
 
 def npm_publish_as(base: str, token: str, name: str, version: str, tags: tuple[str, ...] = ("latest",)) -> None:
     """Publish one version as `npm publish` does, with the publisher's bearer token."""
-    tarball = f"tarball {name} {version}".encode()
-    filename = f"{name.rsplit('/', maxsplit=1)[-1]}-{version}.tgz"
-    document = {
-        "_id": name,
-        "name": name,
-        "dist-tags": dict.fromkeys(tags, version),
-        "versions": {
-            version: {
-                "name": name,
-                "version": version,
-                "dist": {"tarball": f"{base}/{name}/-/{filename}", "shasum": hashlib.sha1(tarball).hexdigest()},
-            }
-        },
-        "_attachments": {
-            filename: {
-                "content_type": "application/octet-stream",
-                "data": base64.b64encode(tarball).decode(),
-                "length": len(tarball),
-            }
-        },
-    }
-    ask = urllib.request.Request(
-        f"{base}/{urllib.parse.quote(name, safe='@')}",
-        data=json.dumps(document).encode(),
-        method="PUT",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
-    urllib.request.urlopen(ask).close()
+    servers.npm_publish(base, name, version, f"tarball {name} {version}".encode(), tags, token=token)
 
 
 @pytest.mark.slow
@@ -135,7 +55,7 @@ def test_npm_registry_authenticates_as_npm_does(cli: CLI, tmp_path: Path) -> Non
     """A package only a logged-in user may read: refused anonymously and with a wrong password,
     listed with the right user and password (HTTP basic, npm's _auth) and with a token (npm's
     _authToken), the token winning when both are given, as in npm."""
-    with verdaccio_with_users(tmp_path / "verdaccio", {"deployer": "s3cr3t-pw", "other": "0ther-pw"}) as url:
+    with servers.verdaccio(tmp_path / "verdaccio", {"deployer": "s3cr3t-pw", "other": "0ther-pw"}) as url:
         token = npm_login(url, "deployer", "s3cr3t-pw")
         for version in ("1.0.0", "1.1.0"):
             npm_publish_as(url, token, "@private/app", version)

@@ -22,23 +22,9 @@ from typing import Any, ClassVar
 
 import pytest
 
-from customsrc.gallery import entry
-from customsrc.render import secret_env_key
-
 from . import servers
-from .gallery_test import REQUIRED, run
+from .gallery_test import run, run_loud
 from .helpers import CLI, need
-
-
-def run_loud(cli: CLI, name: str, url: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
-    """gallery_test.run without -q: stderr has the script's own notes on a run that succeeds too."""
-    values = {"REPO_URL": url, **REQUIRED[name], **{k.removeprefix("input_").upper(): v for k, v in inputs.items()}}
-    named = {s.input: s.name for s in entry(name).secrets if s.input}
-    env = {secret_env_key(named[k]): v for k, v in values.items() if k in named}
-    args = [f"--input={k}={named.get(k, v)}" for k, v in values.items()]
-    proc = cli.run("run", entry(name).path, "--format", "json", *args, env=env)
-    return proc.returncode, json.loads(proc.stdout), proc.stderr
-
 
 # -- oci-registry-tags: the order, against docker-registry -----------------------------------------
 

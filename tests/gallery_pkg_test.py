@@ -24,11 +24,8 @@ from typing import Any
 
 import pytest
 
-from customsrc.gallery import entry
-from customsrc.render import secret_env_key
-
 from . import servers
-from .gallery_test import REQUIRED, run
+from .gallery_test import REQUIRED, run, run_loud
 from .helpers import CLI, ROOT, need
 
 
@@ -47,16 +44,6 @@ def script(name: str, tmp_path: Path, **env: str) -> tuple[int, list[dict[str, s
     )
     items = json.loads(out.read_text())["items"] if proc.returncode == 0 else []
     return proc.returncode, items, proc.stderr
-
-
-def run_loud(cli: CLI, name: str, url: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
-    """gallery_test.run without -q: the script's own stderr (what write() says of an empty list) shows."""
-    values = {"REPO_URL": url, **REQUIRED[name], **{k.removeprefix("input_").upper(): v for k, v in inputs.items()}}
-    named = {s.input: s.name for s in entry(name).secrets if s.input}
-    env = {secret_env_key(named[k]): v for k, v in values.items() if k in named}
-    args = [f"--input={k}={named.get(k, v)}" for k, v in values.items()]
-    proc = cli.run("run", entry(name).path, "--format", "json", *args, env=env)
-    return proc.returncode, json.loads(proc.stdout), proc.stderr
 
 
 # -- Python packages, built here with the standard library -------------------------------------------

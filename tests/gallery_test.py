@@ -43,16 +43,24 @@ def test_the_gallery_has_its_templates() -> None:
     assert set(TEMPLATES) == set(REQUIRED)
 
 
-def run(cli: CLI, name: str, url: str, *extra: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
-    """Run a template; ``input_NAME=value`` keywords set further inputs."""
+def run(
+    cli: CLI, name: str, url: str, *extra: str, quiet: bool = True, **inputs: str
+) -> tuple[int, dict[str, Any], str]:
+    """Run a template; ``input_NAME=value`` keywords set further inputs. ``quiet=False`` keeps the
+    script's own stderr on a run that succeeds (its notes on what it left out)."""
     inputs = {k.removeprefix("input_").upper(): v for k, v in inputs.items()}
     values = {"REPO_URL": url, **REQUIRED[name], **inputs}
     # A Secret input names the template's secret, as in Harness; the value comes from the environment.
     named = {s.input: s.name for s in entry(name).secrets if s.input}
     env = {secret_env_key(named[k]): v for k, v in values.items() if k in named}
     args = [f"--input={k}={named.get(k, v)}" for k, v in values.items()]
-    proc = cli.run("run", entry(name).path, "--format", "json", "-q", *args, *extra, env=env)
+    proc = cli.run("run", entry(name).path, "--format", "json", *(["-q"] if quiet else []), *args, *extra, env=env)
     return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def run_loud(cli: CLI, name: str, url: str, *extra: str, **inputs: str) -> tuple[int, dict[str, Any], str]:
+    """``run`` with the script's stderr kept."""
+    return run(cli, name, url, *extra, quiet=False, **inputs)
 
 
 @pytest.mark.slow

@@ -233,32 +233,50 @@ auth:
     file: {root}/htpasswd
     max_users: -1
 packages:
-  '**':
+{private}  '**':
     access: $all
     publish: $all
 uplinks: {{}}
 log: {{type: stdout, format: pretty, level: error}}
 listen: 127.0.0.1:{port}
 """
+# With users: @private/* is readable only by a logged-in user, as on a company registry.
+PRIVATE_PACKAGES = """  '@private/*':
+    access: $authenticated
+    publish: $authenticated
+"""
 
 
 @contextlib.contextmanager
-def verdaccio(root: Path) -> Iterator[str]:
-    """verdaccio, installed in tests/npm-server by nox (npm ci); yields its base URL."""
+def verdaccio(root: Path, users: dict[str, str] | None = None) -> Iterator[str]:
+    """verdaccio, installed in tests/npm-server by nox (npm ci); yields its base URL. ``users``
+    (name: password) go into its htpasswd (the {SHA} form it reads), and then @private/* packages
+    need one of them."""
+    import base64
+    import hashlib
+
     binary = NPM_SERVER / "node_modules" / ".bin" / "verdaccio"
     need(shutil.which("node"), "Node.js (verdaccio's runtime)", "apt-get install nodejs npm")
     need(_runnable(str(binary)), "verdaccio", "npm ci --prefix tests/npm-server; nox -s tests does where npm is")
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
+    if users:
+        lines = [
+            f"{user}:{{SHA}}{base64.b64encode(hashlib.sha1(password.encode()).digest()).decode()}:autocreated 2026-01-01"
+            for user, password in users.items()
+        ]
+        (root / "htpasswd").write_text("\n".join(lines) + "\n")
     conf = root / "config.yaml"
-    conf.write_text(VERDACCIO_CONF.format(root=root, port=port))
+    conf.write_text(VERDACCIO_CONF.format(root=root, port=port, private=PRIVATE_PACKAGES if users else ""))
     with process([str(binary), "--config", str(conf)], port, cwd=str(root)):
         yield f"http://127.0.0.1:{port}"
 
 
-def npm_publish(base: str, name: str, version: str, tarball: bytes, tags: tuple[str, ...] = ("latest",)) -> str:
-    """Publish one version the way the npm client does (a PUT of the package document); return its
-    sha1 shasum."""
+def npm_publish(
+    base: str, name: str, version: str, tarball: bytes, tags: tuple[str, ...] = ("latest",), token: str | None = None
+) -> str:
+    """Publish one version the way the npm client does (a PUT of the package document, with the
+    publisher's bearer ``token`` where the registry needs one); return its sha1 shasum."""
     import base64
     import hashlib
     import urllib.parse
@@ -290,7 +308,7 @@ def npm_publish(base: str, name: str, version: str, tarball: bytes, tags: tuple[
         f"{base}/{urllib.parse.quote(name, safe='@')}",
         data=json.dumps(document).encode(),
         method="PUT",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})},
     )
     urllib.request.urlopen(request).close()
     return shasum
