@@ -601,6 +601,19 @@ def validate_https___customsrc_dev_schemas_source_schema_json__definitions_custo
             data__orderedBy = data["orderedBy"]
             if not isinstance(data__orderedBy, (str)):
                 raise JsonSchemaValueException("" + (name_prefix or "data") + ".orderedBy must be string")
+        if "examples" in data_keys:
+            data_keys.remove("examples")
+            data__examples = data["examples"]
+            if not isinstance(data__examples, (dict)):
+                raise JsonSchemaValueException("" + (name_prefix or "data") + ".examples must be object")
+            data__examples_is_dict = isinstance(data__examples, dict)
+            if data__examples_is_dict:
+                data__examples_keys = set(data__examples.keys())
+                for data__examples_key in data__examples_keys:
+                    if data__examples_key not in []:
+                        data__examples_value = data__examples.get(data__examples_key)
+                        if not isinstance(data__examples_value, (str)):
+                            raise JsonSchemaValueException("" + (name_prefix or "data") + ".examples.{data__examples_key}".format(**locals()) + " must be string")
         if "requires" in data_keys:
             data_keys.remove("requires")
             data__requires = data["requires"]

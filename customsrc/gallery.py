@@ -39,6 +39,7 @@ class Entry(NamedTuple):
     description: str
     tested_against: str
     ordered_by: str
+    examples: dict[str, str]
     secrets: tuple[GallerySecret, ...]
     inputs: tuple[dict[str, Any], ...]
 
@@ -71,6 +72,7 @@ def entry(name: str) -> Entry:
         description=str(settings.get("description", "")),
         tested_against=str(settings.get("testedAgainst", "")),
         ordered_by=str(settings.get("orderedBy", "")),
+        examples={str(k): str(v) for k, v in (settings.get("examples") or {}).items()},
         secrets=tuple(
             GallerySecret(s["name"], s.get("description", ""), s.get("input", ""), tuple(s.get("with") or ()))
             for s in settings.get("secrets") or []
@@ -87,15 +89,26 @@ def stock_delegate(item: Entry) -> str:
     return "yes" if not needs else "needs " + ", ".join(needs)
 
 
+def required_inputs(item: Entry) -> list[str]:
+    """The inputs a run must be given (their value is ``<+input>``), Secret ones included."""
+    return [v["name"] for v in item.inputs if v.get("value") is None or str(v.get("value")).startswith("<+input>")]
+
+
 def example_command(item: Entry) -> str:
-    """A command that runs the template as printed, with its secrets: each named in its Secret
-    input (as in Harness) and read from standard input by ``--secret NAME``, never on argv."""
+    """A command that runs the template as printed, with its example values and its secrets: each
+    named in its Secret input (as in Harness) and read from standard input by ``--secret NAME``,
+    never on argv. An input without an example value shows ``...``."""
+    import shlex
+
+    def given(name: str) -> str:
+        return f"--input {name}={shlex.quote(item.examples[name]) if name in item.examples else '...'}"
+
     parts = [f"customsrc run {item.path}"]
     for variable in item.inputs:
-        if variable.get("type") != "Secret" and str(variable.get("value", "")).startswith("<+input>"):
-            parts.append(f"--input {variable['name']}=...")
+        if variable.get("type") != "Secret" and variable["name"] in required_inputs(item):
+            parts.append(given(variable["name"]))
     for secret in item.secrets:
-        parts += [f"--input {name}=..." for name in secret.beside]
+        parts += [given(name) for name in secret.beside]
         if secret.input:
             parts.append(f"--input {secret.input}={secret.name}")
         parts.append(f"--secret {secret.name}")

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from customsrc.gallery import entries, entry, example_command
+from customsrc.gallery import entries, entry, example_command, required_inputs
 from customsrc.lint import lint
 from customsrc.render import secret_env_key
 
@@ -22,25 +22,18 @@ from . import servers
 from .helpers import CLI, need
 
 TEMPLATES = [e.name for e in entries()]
-# Inputs each template needs besides REPO_URL (the repository's base URL, in every template).
+# Inputs each template needs besides REPO_URL (the repository's base URL, in every template): its
+# example values (customsrc.examples), which `gallery show` prints too.
 REQUIRED: dict[str, dict[str, str]] = {
-    "maven-metadata": {"GROUP_ID": "org.example", "ARTIFACT_ID": "app"},
-    "http-directory": {},
-    "go-module-proxy": {"MODULE": "github.com/Example/app"},
-    "conda-channel": {"PACKAGE": "mypkg"},
-    "crates-sparse-index": {"CRATE": "my-crate"},
-    "nexus3-components": {"REPOSITORY": "maven-releases", "COMPONENT": "app"},
-    "github-releases": {"OWNER": "example", "REPOSITORY": "app"},
-    "pypi-simple": {"PACKAGE": "My_Pkg"},
-    "s3-list": {"BUCKET": "builds"},
-    "helm-index": {"CHART": "mychart"},
-    "oci-registry-tags": {"IMAGE": "team/app"},
-    "npm-registry": {"PACKAGE": "@team/app"},
+    e.name: {k: v for k, v in e.examples.items() if k in required_inputs(e) and k != "REPO_URL"} for e in entries()
 }
 
 
 def test_the_gallery_has_its_templates() -> None:
-    assert set(TEMPLATES) == set(REQUIRED)
+    assert len(TEMPLATES) >= 12
+    for item in entries():  # every input a run needs has an example (the tests run each with them)
+        needed = [n for n in required_inputs(item) if n not in {s.input for s in item.secrets}]
+        assert [n for n in needed if n not in item.examples] == [], item.name
 
 
 def run(
@@ -351,7 +344,6 @@ def test_the_example_command_authenticates_as_printed(cli: CLI) -> None:
     import shlex
 
     item = entry("nexus3-components")
-    filled = {"REPO_URL": None, "REPO_USER": "deployer", **REQUIRED["nexus3-components"]}
     routes = {
         "/service/rest/v1/search?repository=maven-releases&name=app&sort=version&direction=desc": (
             200,
@@ -360,11 +352,10 @@ def test_the_example_command_authenticates_as_printed(cli: CLI) -> None:
         )
     }
     with servers.recorded(routes) as (url, seen):
-        filled["REPO_URL"] = url
         argv = shlex.split(example_command(item))
-        assert argv[:2] == ["customsrc", "run"]
-        args = [a.replace("=...", f"={filled[a.split('=')[0]]}") if a.endswith("=...") else a for a in argv[2:]]
-        assert "--input" in args and "--secret" in args
+        assert argv[:2] == ["customsrc", "run"] and "..." not in " ".join(argv)  # every value an example
+        args = [f"REPO_URL={url}" if a.startswith("REPO_URL=") else a for a in argv[2:]]  # the server here
+        assert "--input" in args and "--secret" in args and "REPO_USER=deployer" in args
         proc = cli.run("run", *args, "--format", "json", "-q", stdin="s3cr3t-pw\n")
     assert proc.returncode == 0, proc.stderr
     assert seen[0][1]["Authorization"] == "Basic ZGVwbG95ZXI6czNjcjN0LXB3"  # deployer:s3cr3t-pw
@@ -377,7 +368,7 @@ def test_every_example_command_names_its_secrets_in_their_inputs(name: str) -> N
     for secret in item.secrets:
         assert f"--input {secret.input}={secret.name} " in command
         assert command.endswith(f"--secret {secret.name}") or f"--secret {secret.name} " in command
-        assert all(f"--input {beside}=..." in command for beside in secret.beside)
+        assert all(f"--input {beside}=" in command for beside in secret.beside)
     assert "--secret" not in command or "=..." not in command.split("--secret", 1)[1].split()[0]
 
 
