@@ -127,16 +127,32 @@ class Worker:
         self.options = options
         self.state = state
         self.polite = polite
+        self._loaded: dict[str, tuple[tuple[int, int, int], Any]] = {}  # path -> (file identity, Source)
+
+    def load(self, path: str) -> Any:
+        """The source at ``path``, parsed again only when the file changed (a worker polls the same
+        sources every interval)."""
+        from .spec import load_source
+
+        info = os.stat(path)
+        identity = (info.st_ino, info.st_mtime_ns, info.st_size)
+        cached = self._loaded.get(path)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        source = load_source(path, source_id=self.options.source_id, allow_read=self.options.allow_read)
+        self._loaded[path] = (identity, source)
+        return source
 
     def poll(self, path: str, report_existing: bool) -> dict[str, Any]:
         """Fetch one source and record what it lists; never raises for the source's own failure."""
         from .api import fetch_with
-        from .spec import load_source
 
         try:
-            source = load_source(path, source_id=self.options.source_id, allow_read=self.options.allow_read)
+            source = self.load(path)
         except CustomsrcError as exc:
             return {"source": path, "error": exc.kind, "message": exc.message}
+        except OSError as exc:
+            return {"source": path, "error": "source", "message": f"{path}: {exc.strerror}"}
         host = host_of(source, self.options.inputs)
         wait = self.state.paused(host)
         if wait > 0:
