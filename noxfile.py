@@ -1,4 +1,4 @@
-"""Sessions: tests, lint, bench, gen."""
+"""Sessions: tests, lint, bench, gallery, gen."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ TEST_DEPS = [
     "moto[server]>=5",
     "devpi-server>=6",
     "cryptography>=41",
+    # drives Debian's chromium through the gallery site (tests/gallery_site_test.py)
+    "selenium>=4.20",
+    # Google Cloud Storage's JSON API, the gcs-objects entry's real server
+    "gcp-storage-emulator>=2024.8",
 ]
 
 
@@ -26,12 +30,14 @@ TEST_DEPS = [
 def tests(session: nox.Session) -> None:
     """The whole test suite against the installed package."""
     session.install(".[celery]", *TEST_DEPS)
-    # verdaccio, the real npm registry for the gallery's npm entry, pinned by a lockfile; without npm
-    # that one test says "tool missing" (a failure in CI, where CUSTOMSRC_TEST_STRICT=1).
+    # verdaccio (the npm registry) and Azurite (Azure Blob Storage), real servers of gallery entries,
+    # pinned by lockfiles; without npm their tests say "tool missing" (a failure in CI, where
+    # CUSTOMSRC_TEST_STRICT=1).
     if shutil.which("npm"):
-        session.run("npm", "ci", "--prefix", "tests/npm-server", "--no-audit", "--no-fund", "--silent", external=True)
+        for folder in ("tests/npm-server", "tests/azurite-server"):
+            session.run("npm", "ci", "--prefix", folder, "--no-audit", "--no-fund", "--silent", external=True)
     else:
-        session.log("npm is missing: the npm gallery test will be skipped (apt-get install npm)")
+        session.log("npm is missing: the npm and Azure gallery tests will be skipped (apt-get install npm)")
     session.run("pytest", *session.posargs)
 
 
@@ -48,8 +54,15 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """A/B ratios against a bash + jq baseline, measured in one run on this machine."""
-    session.install(".")
+    session.install(".[celery]")
     session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
+def gallery(session: nox.Session) -> None:
+    """The gallery as a static site in build/gallery-site: open its index.html, or publish the folder."""
+    session.install(".")
+    session.run("customsrc", "gallery", "site", "build/gallery-site")
 
 
 @nox.session

@@ -25,8 +25,9 @@ output     output        result -> table, json, yaml, env [query]
 ``api`` strings the stages together (``fetch``, ``replay``) with ``options`` (``FetchOptions``)
 and ``result`` (``FetchResult``, and masking: the one place secrets are removed); ``many`` and
 ``watch`` build on ``fetch``; ``commands/`` is the command line, a thin layer over all of these;
-``lint``, ``export``, ``firstgen``, ``scaffold``, ``gallery``, ``doctor`` and ``delegate`` are the
-author's tools around it. Imports go one way: no module imports one that imports it back.
+``lint``, ``export``, ``firstgen``, ``scaffold``, ``gallery`` (and its static ``site``), ``doctor`` and
+``delegate`` are the author's tools around it; ``polite`` and ``distributed`` serve watching at scale.
+Imports go one way: no module imports one that imports it back.
 """
 
 from __future__ import annotations

@@ -46,14 +46,23 @@ def say(message):
 # -- requests --------------------------------------------------------------------------------------
 
 
+# Headers that may follow a redirect to another origin; every other one a script set is dropped
+# there (Authorization, Cookie, and vendors' own: GitLab's PRIVATE-TOKEN, JFrog's X-JFrog-Art-Api, ...).
+_CROSS_ORIGIN_SAFE = {"Accept", "Accept-encoding", "Accept-language", "User-agent", "Content-type"}
+
+
 class SameOriginCredentials(urllib.request.HTTPRedirectHandler):
-    """Follows redirects, dropping Authorization and Cookie when the scheme, host or port changes."""
+    """Follows redirects, keeping only harmless headers when the scheme, host or port changes."""
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
         if new is not None and _origin(req.full_url) != _origin(new.full_url):
-            for name in ("Authorization", "Cookie", "Proxy-authorization"):
-                new.remove_header(name)
+            for name in list(new.headers):  # as urllib spells them: "Private-token"
+                if name.capitalize() not in _CROSS_ORIGIN_SAFE:
+                    new.remove_header(name)
+            for name in list(new.unredirected_hdrs):
+                if name.capitalize() not in _CROSS_ORIGIN_SAFE:
+                    new.remove_header(name)
         return new
 
 

@@ -6,7 +6,10 @@ version such as latest, main or sha-1f2e3d4 below every version: a registry give
 reading every config blob), filters them, and reads each kept tag's manifest digest
 (Docker-Content-Digest) with HEAD requests accepting OCI and Docker manifests and indexes, CONCURRENCY
 at a time, for the first MAX_TAGS tags. Answers a Bearer token challenge (the registry's token service)
-with the credentials given, or anonymously.
+with the credentials given, or anonymously. For Azure Container Registry an Entra ID (AAD) access token
+is exchanged as Azure documents: POST /oauth2/exchange for an ACR refresh token, then POST /oauth2/token
+with the challenge's scope for an access token (on the registry's own origin only); ACR's admin user,
+a service principal or a repository-scoped token go as REPO_USER and REPO_PASSWORD instead.
 """
 
 import concurrent.futures
@@ -62,8 +65,9 @@ class Client:
     """Requests to one registry: basic auth, or the Bearer token its challenge asks for (fetched
     once and shared by the threads; fetched again when the registry refuses it)."""
 
-    def __init__(self, user, password):
+    def __init__(self, user, password, base="", aad_token="", tenant=""):
         self.user, self.password, self.token = user, password, None
+        self.base, self.aad_token, self.tenant, self.refresh_token = base, aad_token, tenant, None
         self.lock = threading.Lock()
 
     def ask(self, method, url, accept="application/json"):
@@ -102,6 +106,8 @@ class Client:
             raise Stop(realm, message=f"the registry's token realm is not an http(s) URL: {realm!r}")
         fields.pop("error", None)
         fields.pop("error_description", None)
+        if self.aad_token:
+            return self.acr_token(realm, fields)
         headers = {}
         if self.user:
             fields["account"] = self.user
@@ -117,6 +123,46 @@ class Client:
         if not token:
             raise Stop(realm, message=f"the token service {realm} answered without a token")
         return token
+
+    def acr_token(self, realm, fields):
+        """An ACR access token for the challenge's scope: the AAD access token exchanged once for an
+        ACR refresh token (POST /oauth2/exchange), that for an access token (POST the realm)."""
+        if origin(realm) != origin(self.base):
+            why = f"the token realm {realm} is not on the registry's origin: AAD_ACCESS_TOKEN goes only to {self.base}"
+            raise Stop(realm, message=why)
+        if self.refresh_token is None:
+            form = {"grant_type": "access_token", "service": fields.get("service", ""), "access_token": self.aad_token}
+            if self.tenant:
+                form["tenant"] = self.tenant
+            exchange = urllib.parse.urljoin(realm, "/oauth2/exchange")
+            self.refresh_token = self.post_form(exchange, form, "refresh_token")
+        form = {
+            "grant_type": "refresh_token",
+            "service": fields.get("service", ""),
+            "scope": fields.get("scope", ""),
+            "refresh_token": self.refresh_token,
+        }
+        return self.post_form(realm, form, "access_token")
+
+    @staticmethod
+    def post_form(url, form, field):
+        """``field`` of the JSON a form POST to ``url`` answers, or Stop."""
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        try:
+            body = json.loads(request(url, headers, "POST", urllib.parse.urlencode(form).encode())[0])
+        except OSError as exc:
+            raise Stop(url, exc) from None
+        except ValueError:
+            raise Stop(url, message=f"{url} did not answer JSON") from None
+        value = body.get(field) if isinstance(body, dict) else None
+        if not value:
+            raise Stop(url, message=f"{url} answered without a {field}")
+        return value
+
+
+def origin(url):
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
 def number(name, default, least, most):
@@ -201,7 +247,13 @@ def main():
     wanted = pattern("TAG_REGEX")
     concurrency = number("CONCURRENCY", 8, 1, 64)
     max_tags = number("MAX_TAGS", 200, 0, 10**9)
-    client = Client(os.environ.get("REPO_USER", ""), os.environ.get("REPO_PASSWORD", ""))
+    client = Client(
+        os.environ.get("REPO_USER", ""),
+        os.environ.get("REPO_PASSWORD", ""),
+        base,
+        os.environ.get("AAD_ACCESS_TOKEN", "").strip(),
+        os.environ.get("AAD_TENANT", "").strip(),
+    )
 
     tags = sorted(set(list_tags(client, base, image)), key=lambda tag: (version_key(tag), tag), reverse=True)
     kept, rules = [tag for tag in tags if wanted.search(tag)], []

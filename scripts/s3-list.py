@@ -1,6 +1,6 @@
 """Versions from object keys in an S3-compatible bucket (AWS S3, MinIO, Ceph, Cloudflare R2, Wasabi).
 
-python3 standard library only, including the AWS Signature Version 4 signing (path-style requests,
+python3 standard library only, including the AWS Signature Version 4 signing (_aws.py; path-style requests,
 so any S3-compatible endpoint works), with a session token for temporary credentials (STS, SSO, an
 instance role). Follows ListObjectsV2 continuation tokens. FILE_REGEX picks the objects and its first
 group is the version: it matches the name after the last / (app-1.3.0.tgz), or, when it holds a /
@@ -9,56 +9,17 @@ LastModified as an instant, ties by the gallery's version order.
 """
 
 import datetime
-import hashlib
-import hmac
 import os
 import re
 import urllib.error
 import urllib.parse
 import xml.etree.ElementTree as ET
 
+from _aws import quote, sigv4_headers  # customsrc:include
 from _http import base_url, fail, failed, named, newest_first, pattern, request, write  # customsrc:include
 
 named("s3-list")
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 S3_XMLNS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
-
-
-def quote(text):
-    return urllib.parse.quote(text, safe="-_.~")
-
-
-def sigv4_headers(method, url, region, access_key, secret_key, now, service="s3", session_token=""):
-    """The headers that sign a request with AWS Signature Version 4 (an empty body); a session token
-    (temporary credentials) is sent as x-amz-security-token and signed with the other headers."""
-    parts = urllib.parse.urlsplit(url)
-    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
-    query = sorted(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
-    canonical_query = "&".join(f"{quote(k)}={quote(v)}" for k, v in query)
-    headers = {"host": parts.netloc, "x-amz-content-sha256": EMPTY_SHA256, "x-amz-date": amz_date}
-    if session_token:
-        headers["x-amz-security-token"] = session_token
-    signed = ";".join(sorted(headers))
-    canonical = "\n".join(
-        [
-            method,
-            parts.path or "/",
-            canonical_query,
-            "".join(f"{k}:{headers[k]}\n" for k in sorted(headers)),
-            signed,
-            EMPTY_SHA256,
-        ]
-    )
-    scope = f"{day}/{region}/{service}/aws4_request"
-    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = ("AWS4" + secret_key).encode()
-    for part in (day, region, service, "aws4_request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    credential = f"Credential={access_key}/{scope}"
-    out = {name: value for name, value in headers.items() if name != "host"}
-    out["Authorization"] = f"AWS4-HMAC-SHA256 {credential}, SignedHeaders={signed}, Signature={signature}"
-    return out
 
 
 def listing(url, headers, bucket, endpoint):

@@ -48,7 +48,7 @@ def test_query_over_several_sources_and_the_gallery(cli: CLI, tmp_path: Path) ->
     proc = cli.run("run", str(folder), "-q", "--query", "selected.version")
     assert (proc.returncode, proc.stdout) == (0, "1.9.0\n1.9.0\n")
     names = cli.run("gallery", "list", "--query", "[?contains(requires, 'python3')].name").stdout.split()
-    assert "maven-metadata" in names and len(names) == 12
+    assert "maven-metadata" in names and len(names) >= 12
 
 
 def test_watch_prints_the_query_of_each_event(cli: CLI, tmp_path: Path) -> None:

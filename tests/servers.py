@@ -367,7 +367,7 @@ class _Failing(Quiet):
         body = f"<html><body><h1>{self.status}</h1></body></html>".encode()
         self.reply(self.status, body, {"Content-Type": "text/html"})
 
-    do_HEAD = do_GET
+    do_HEAD = do_POST = do_GET  # AWS JSON and Query APIs ask with POST
 
 
 @contextlib.contextmanager

@@ -1,8 +1,9 @@
-"""``customsrc gallery list`` / ``customsrc gallery show NAME``."""
+"""``customsrc gallery list`` / ``customsrc gallery show NAME`` / ``customsrc gallery site DIR``."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from .common import register
@@ -11,7 +12,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-HELP = "list the ready-made, tested sources, or show one"
+HELP = "list the ready-made, tested sources, show one, or write them as a static site"
 
 
 def add_parser(sub: Any, exit_codes: str) -> None:
@@ -24,8 +25,13 @@ def add_parser(sub: Any, exit_codes: str) -> None:
         exit_codes=exit_codes,
         main=main,
     )
-    parser.add_argument("action", choices=("list", "show"))
-    parser.add_argument("name", nargs="?", help="the template to show")
+    parser.add_argument("action", choices=("list", "show", "site"))
+    parser.add_argument(
+        "name",
+        nargs="?",
+        help="show: the template to show; site: the folder to write the static site into (index.html, a page "
+        "per entry with its Harness YAML, search and filters; opens from file:// or any static host)",
+    )
     parser.add_argument(
         "--query",
         metavar="JMESPATH",
@@ -39,6 +45,16 @@ def main(args: argparse.Namespace) -> int:
     from ..gallery import entries, entry, example_command, stock_delegate
 
     out = sys.stdout
+    if args.action == "site":
+        if args.query:
+            raise UsageError("--query applies to gallery list")
+        if not args.name:
+            raise UsageError("gallery site needs a folder to write the site into, e.g. build/gallery-site")
+        from ..site import write_site
+
+        written = write_site(args.name)
+        out.write(f"wrote {len(written)} files; open {os.path.join(args.name, 'index.html')}\n")
+        return 0
     if args.query:
         from ..query import compile_query
         from ..query import write as query_write
