@@ -162,7 +162,9 @@ def _read_until(fd: int, done: Callable[[bytes], bool], deadline: float) -> byte
         left = deadline - time.monotonic()
         if left <= 0:
             break
-        if not select.select([fd], [], [], left)[0]:
+        poller = select.poll()  # not select.select: a busy process has descriptors above FD_SETSIZE (1024)
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(left * 1000):
             break
         chunk = os.read(fd, 4096)
         if not chunk:

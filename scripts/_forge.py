@@ -12,14 +12,9 @@ import os
 import urllib.error
 import urllib.parse
 
-from _http import error_detail, fail, failed, next_link, request  # customsrc:include
+from _http import error_detail, fail, failed, next_link, origin, request  # customsrc:include
 
 CREDENTIALS = ("Authorization", "Private-token", "Job-token")  # as urllib spells header names
-
-
-def origin(url):
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
 class Stop(Exception):
@@ -126,16 +121,6 @@ def gather(work, things, workers=8):
         stop.end()
     finally:
         pool.shutdown(wait=False)
-
-
-def number(name, default, least, most):
-    """A whole-number input between ``least`` and ``most`` (empty: the default)."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not least <= int(text) <= most:
-        fail(f"{name} must be a whole number from {least} to {most}, got {text!r}")
-    return int(text)
 
 
 def choices(name, default, known):

@@ -56,7 +56,7 @@ class SameOriginCredentials(urllib.request.HTTPRedirectHandler):
 
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and _origin(req.full_url) != _origin(new.full_url):
+        if new is not None and origin(req.full_url) != origin(new.full_url):
             for name in list(new.headers):  # as urllib spells them: "Private-token"
                 if name.capitalize() not in _CROSS_ORIGIN_SAFE:
                     new.remove_header(name)
@@ -66,7 +66,8 @@ class SameOriginCredentials(urllib.request.HTTPRedirectHandler):
         return new
 
 
-def _origin(url):
+def origin(url):
+    """(scheme, host, port) of ``url``: where credentials given for it may go."""
     parts = urllib.parse.urlsplit(url)
     return parts.scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
@@ -230,6 +231,16 @@ def flag(name, default=False):
     return fail(f"{name} must be true or false, got {value!r}")
 
 
+def number(name, default, least, most):
+    """A whole-number input between ``least`` and ``most`` (empty: the default)."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or not least <= int(text) <= most:
+        fail(f"{name} must be a whole number from {least} to {most}, got {text!r}")
+    return int(text)
+
+
 def pattern(name):
     """A regular expression input (empty: match everything), or a clear failure for a bad one."""
     text = os.environ.get(name, "")
@@ -237,6 +248,48 @@ def pattern(name):
         return re.compile(text or ".")
     except re.error as exc:
         fail(f"{name} is not a valid regular expression ({exc}): {text!r}")
+
+
+class FileMatcher:
+    """FILE_REGEX over the object names of a store listing (s3-list, gcs-objects, azure-blob): its
+    first group is the version; a regex with a ``/`` matches the name after ``prefix``, else the part
+    after the last ``/``; pre-releases are left out unless INCLUDE_PRERELEASES is true. It counts
+    what it saw, so an empty result can say why (``write``)."""
+
+    def __init__(self, prefix, prereleases=True, noun="name"):
+        self.regex = pattern("FILE_REGEX")
+        if self.regex.groups < 1:
+            fail("FILE_REGEX needs a group for the version, e.g. ^app-(.+)\\.tgz$")
+        self.prefix = prefix
+        self.whole = "/" in self.regex.pattern
+        self.prereleases = prereleases
+        self.noun = noun
+        self.seen = self.dropped = 0
+
+    def version(self, name):
+        """The version in object ``name``, or None when it is not one of the files wanted."""
+        self.seen += 1
+        short = name[len(self.prefix) :] if self.whole and name.startswith(self.prefix) else name.rsplit("/", 1)[-1]
+        match = self.regex.search(short)
+        if not match or not match.group(1):
+            return None
+        if not self.prereleases and is_prerelease(match.group(1)):
+            self.dropped += 1
+            return None
+        return match.group(1)
+
+    def write(self, items, what, where):
+        """``write`` the items, saying what was listed (``what``: keys, objects, blobs) and why
+        none was kept."""
+        under = f"under PREFIX {self.prefix!r} " if self.prefix else ""
+        if not self.seen:
+            write(items, found=f"no {what} {under}in {where}")
+            return
+        against = f"the {self.noun} after PREFIX" if self.whole else "the name after the last /"
+        kept_by = f"matches FILE_REGEX {self.regex.pattern!r} (on {against})"
+        if self.dropped:
+            kept_by += f" and is a release ({self.dropped} pre-releases left out: INCLUDE_PRERELEASES=true lists them)"
+        write(items, found=f"{self.seen} {what} {under}in {where}", kept_by=kept_by)
 
 
 # -- versions --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 import re
 import urllib.parse
 
-from _http import fail, get_or_none  # customsrc:include
+from _http import fail, get_or_none, origin  # customsrc:include
 
 
 def not_found(what, name, where, names=()):
@@ -67,11 +67,6 @@ def json_of(body, where):
         return json.loads(body)
     except ValueError:
         return fail(f"{where} did not answer JSON: {body[:80]!r}")
-
-
-def origin(url):
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
 
 
 def under(folder, path):

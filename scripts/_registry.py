@@ -19,6 +19,7 @@ from _http import (  # customsrc:include
     flag,
     is_prerelease,
     newest_first,
+    origin,
     pattern,
     rate_limit_note,
     request,
@@ -51,11 +52,6 @@ def vendor_words(body):
     return " ".join(words.split())[:160]
 
 
-def origin(url):
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-
-
 def get_json(url, headers=None, missing=None, base=None, method="GET", data=None):
     """(the JSON document at ``url``, the response headers). A 404 fails with ``missing`` (what is
     not there) when given; any other failure fails with the status, the vendor's words and the URL
@@ -80,16 +76,6 @@ def get_json(url, headers=None, missing=None, base=None, method="GET", data=None
         return json.loads(body), answer
     except ValueError:
         return fail(f"{where} did not answer JSON (is REPO_URL the registry's API URL?)")
-
-
-def number(name, default, least, most):
-    """A whole-number input between ``least`` and ``most`` (empty: the default)."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not least <= int(text) <= most:
-        fail(f"{name} must be a whole number from {least} to {most}, got {text!r}")
-    return int(text)
 
 
 def required(name, example):

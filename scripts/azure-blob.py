@@ -20,17 +20,15 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 from _http import (  # customsrc:include
+    FileMatcher,
     base_url,
     fail,
     failed,
     flag,
-    is_prerelease,
     named,
     newest_first,
-    pattern,
     request,
     say,
-    write,
 )
 
 named("azure-blob")
@@ -103,9 +101,7 @@ def main():
     container, prefix = os.environ.get("CONTAINER", "").strip(), os.environ.get("PREFIX", "")
     if not container:
         fail("CONTAINER is empty: give the container's name, e.g. builds")
-    regex, prereleases = pattern("FILE_REGEX"), flag("INCLUDE_PRERELEASES")
-    if regex.groups < 1:
-        fail("FILE_REGEX needs a group for the version, e.g. ^app-(.+)\\.tgz$")
+    files = FileMatcher(prefix, prereleases=flag("INCLUDE_PRERELEASES"))
     page_size = os.environ.get("PAGE_SIZE", "").strip() or "5000"
     if not page_size.isdigit() or not 1 <= int(page_size) <= 5000:
         fail(f"PAGE_SIZE must be a number from 1 to 5000 (List Blobs' maxresults), got {page_size!r}")
@@ -116,9 +112,8 @@ def main():
     if key and sas:
         say("both ACCOUNT_KEY and SAS_TOKEN are given: using the account key (Shared Key)")
         sas = ""
-    whole_name = "/" in regex.pattern
     folder = f"{base}/{urllib.parse.quote(container, safe='')}"
-    items, names, dropped, marker = [], 0, 0, ""
+    items, marker = [], ""
     while True:
         query = {"restype": "container", "comp": "list", "maxresults": page_size}
         if prefix:
@@ -135,19 +130,14 @@ def main():
         root = listing(url, headers, container, base)
         for blob in root.iter("Blob"):
             name = blob.findtext("Name") or ""
-            names += 1
-            short = name[len(prefix) :] if whole_name and name.startswith(prefix) else name.rsplit("/", 1)[-1]
-            match = regex.search(short)
-            if not match or not match.group(1):
-                continue
-            if is_prerelease(match.group(1)) and not prereleases:
-                dropped += 1
+            version = files.version(name)
+            if not version:
                 continue
             properties = blob.find("Properties")
             prop = {} if properties is None else {node.tag: (node.text or "") for node in properties}
             items.append(
                 {
-                    "version": match.group(1),
+                    "version": version,
                     "name": name,
                     "url": f"{folder}/{urllib.parse.quote(name)}",
                     "etag": prop.get("Etag", "").strip('"'),
@@ -161,15 +151,7 @@ def main():
         if not marker:
             break
     items.sort(key=lambda item: newest_first(item["lastModified"], item["version"]), reverse=True)
-    where = f"under PREFIX {prefix!r} " if prefix else ""
-    if not names:
-        write(items, found=f"no blobs {where}in container {container}")
-        return
-    against = "the name after PREFIX" if whole_name else "the name after the last /"
-    kept_by = f"matches FILE_REGEX {regex.pattern!r} (on {against})"
-    if dropped:
-        kept_by += f" and is a release ({dropped} pre-releases left out: INCLUDE_PRERELEASES=true lists them)"
-    write(items, found=f"{names} blobs {where}in container {container}", kept_by=kept_by)
+    files.write(items, "blobs", f"container {container}")
 
 
 if __name__ == "__main__":

@@ -12,8 +12,8 @@ import os
 import re
 import urllib.parse
 
-from _forge import Stop, ask, choices, first_match, number, read_json, without_note  # customsrc:include
-from _http import base_url, error_detail, fail, named, newest_first, pattern, say, write  # customsrc:include
+from _forge import Stop, ask, choices, first_match, read_json, without_note  # customsrc:include
+from _http import base_url, error_detail, fail, named, newest_first, number, pattern, say, write  # customsrc:include
 
 named("bamboo-results")
 STATES = ("Successful", "Failed", "Unknown")

@@ -15,16 +15,14 @@ import urllib.error
 import urllib.parse
 
 from _http import (  # customsrc:include
+    FileMatcher,
     base_url,
     fail,
     failed,
     flag,
-    is_prerelease,
     named,
     newest_first,
-    pattern,
     request,
-    write,
 )
 
 named("gcs-objects")
@@ -51,17 +49,14 @@ def main():
     bucket, prefix = os.environ.get("BUCKET", "").strip(), os.environ.get("PREFIX", "")
     if not bucket:
         fail("BUCKET is empty: give the bucket's name, e.g. my-builds")
-    regex, prereleases = pattern("FILE_REGEX"), flag("INCLUDE_PRERELEASES")
-    if regex.groups < 1:
-        fail("FILE_REGEX needs a group for the version, e.g. ^app-(.+)\\.tgz$")
+    files = FileMatcher(prefix, prereleases=flag("INCLUDE_PRERELEASES"))
     page_size = os.environ.get("PAGE_SIZE", "").strip() or "1000"
     if not page_size.isdigit() or not 1 <= int(page_size) <= 1000:
         fail(f"PAGE_SIZE must be a number from 1 to 1000 (objects.list's maxResults), got {page_size!r}")
     token = os.environ.get("ACCESS_TOKEN", "").strip()
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    whole_name = "/" in regex.pattern  # match the name after PREFIX, not only the part after the last /
     folder = f"{base}/storage/v1/b/{urllib.parse.quote(bucket, safe='')}/o"
-    items, names, dropped, page_token = [], 0, 0, ""
+    items, page_token = [], ""
     while True:
         query = {"prefix": prefix, "maxResults": page_size, "fields": FIELDS}
         if page_token:
@@ -69,18 +64,13 @@ def main():
         page = listing(f"{folder}?{urllib.parse.urlencode(query)}", headers, bucket, base)
         for entry in page.get("items") or []:
             name = entry.get("name", "")
-            names += 1
-            short = name[len(prefix) :] if whole_name and name.startswith(prefix) else name.rsplit("/", 1)[-1]
-            match = regex.search(short)
-            if not match or not match.group(1):
-                continue
-            if is_prerelease(match.group(1)) and not prereleases:
-                dropped += 1
+            version = files.version(name)
+            if not version:
                 continue
             quoted = urllib.parse.quote(name, safe="")
             items.append(
                 {
-                    "version": match.group(1),
+                    "version": version,
                     "name": name,
                     "url": f"{folder}/{quoted}?alt=media&generation={entry.get('generation', '')}",
                     "gsUri": f"gs://{bucket}/{name}",
@@ -96,15 +86,7 @@ def main():
         if not page_token:
             break
     items.sort(key=lambda item: newest_first(item["created"] or item["updated"], item["version"]), reverse=True)
-    where = f"under PREFIX {prefix!r} " if prefix else ""
-    if not names:
-        write(items, found=f"no objects {where}in bucket {bucket}")
-        return
-    against = "the name after PREFIX" if whole_name else "the name after the last /"
-    kept_by = f"matches FILE_REGEX {regex.pattern!r} (on {against})"
-    if dropped:
-        kept_by += f" and is a release ({dropped} pre-releases left out: INCLUDE_PRERELEASES=true lists them)"
-    write(items, found=f"{names} objects {where}in bucket {bucket}", kept_by=kept_by)
+    files.write(items, "objects", f"bucket {bucket}")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ matching asset is kept with an empty asset, and stderr says how many. GITEA_TOKE
 import os
 import urllib.parse
 
-from _forge import first_match, listing, number, without_note  # customsrc:include
-from _http import base_url, fail, flag, named, newest_first, pattern, say, write  # customsrc:include
+from _forge import first_match, listing, without_note  # customsrc:include
+from _http import base_url, fail, flag, named, newest_first, number, pattern, say, write  # customsrc:include
 
 named("gitea-releases")
 

@@ -19,7 +19,6 @@ from _forge import (  # customsrc:include
     gitlab_missing,
     gitlab_project,
     listing,
-    number,
     without_note,
 )
 from _http import (  # customsrc:include
@@ -30,6 +29,7 @@ from _http import (  # customsrc:include
     is_prerelease,
     named,
     newest_first,
+    number,
     pattern,
     say,
     write,

@@ -11,8 +11,8 @@ A bearer OAuth access token (gcloud auth print-access-token, a service account's
 import os
 import urllib.parse
 
-from _http import base_url, fail, named, say, write  # customsrc:include
-from _registry import get_json, keep, newest, number, required  # customsrc:include
+from _http import base_url, fail, named, number, say, write  # customsrc:include
+from _registry import get_json, keep, newest, required  # customsrc:include
 
 named("google-artifact-registry")
 

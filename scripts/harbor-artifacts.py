@@ -9,8 +9,8 @@ are left out. Basic auth with a robot account (robot$project+name) or a user and
 
 import urllib.parse
 
-from _http import auth_headers, base_url, fail, named, next_link, say, write  # customsrc:include
-from _registry import get_json, keep, newest, number, required  # customsrc:include
+from _http import auth_headers, base_url, fail, named, next_link, number, say, write  # customsrc:include
+from _registry import get_json, keep, newest, required  # customsrc:include
 
 named("harbor-artifacts")
 

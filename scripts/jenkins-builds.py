@@ -13,7 +13,7 @@ import datetime
 import os
 import urllib.parse
 
-from _forge import Stop, ask, choices, first_match, number, read_json, without_note  # customsrc:include
+from _forge import Stop, ask, choices, first_match, read_json, without_note  # customsrc:include
 from _http import (  # customsrc:include
     auth_headers,
     base_url,
@@ -22,6 +22,7 @@ from _http import (  # customsrc:include
     flag,
     is_prerelease,
     named,
+    number,
     pattern,
     say,
     write,

@@ -30,6 +30,8 @@ from _http import (  # customsrc:include
     is_prerelease,
     named,
     next_link,
+    number,
+    origin,
     pattern,
     request,
     say,
@@ -158,21 +160,6 @@ class Client:
         if not value:
             raise Stop(url, message=f"{url} answered without a {field}")
         return value
-
-
-def origin(url):
-    parts = urllib.parse.urlsplit(url)
-    return parts.scheme, parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-
-
-def number(name, default, least, most):
-    """A whole-number input between ``least`` and ``most`` (empty: the default)."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit() or not least <= int(text) <= most:
-        fail(f"{name} must be a whole number from {least} to {most}, got {text!r}")
-    return int(text)
 
 
 def not_found(client, base, image, exc):

@@ -9,8 +9,8 @@ application token or a robot's, a secret) for private repositories; anonymous ot
 import os
 import urllib.parse
 
-from _http import base_url, fail, named, write  # customsrc:include
-from _registry import get_json, keep, newest, number, required, rfc1123  # customsrc:include
+from _http import base_url, fail, named, number, write  # customsrc:include
+from _registry import get_json, keep, newest, required, rfc1123  # customsrc:include
 
 named("quay-tags")
 

@@ -16,7 +16,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 from _aws import quote, sigv4_headers  # customsrc:include
-from _http import base_url, fail, failed, named, newest_first, pattern, request, write  # customsrc:include
+from _http import FileMatcher, base_url, fail, failed, named, newest_first, request  # customsrc:include
 
 named("s3-list")
 S3_XMLNS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
@@ -57,11 +57,8 @@ def main():
     session_token = os.environ.get("SESSION_TOKEN", "").strip()
     if session_token and not access_key:
         fail("SESSION_TOKEN is given without ACCESS_KEY_ID: temporary credentials are all three")
-    regex = pattern("FILE_REGEX")
-    if regex.groups < 1:
-        fail("FILE_REGEX needs a group for the version, e.g. ^app-(.+)\\.tgz$")
-    whole_key = "/" in regex.pattern  # match the key after PREFIX, not only the name after the last /
-    items, token, keys = [], None, 0
+    files = FileMatcher(prefix, noun="key")
+    items, token = [], None
     while True:
         query = {"list-type": "2", "prefix": prefix, "max-keys": os.environ.get("PAGE_SIZE") or "1000"}
         if token:
@@ -77,13 +74,11 @@ def main():
             fail(f"{endpoint}/{bucket} did not answer with a ListObjectsV2 XML document ({exc})")
         for entry in root.iter(f"{S3_XMLNS}Contents"):
             key = entry.findtext(f"{S3_XMLNS}Key") or ""
-            keys += 1
-            name = key[len(prefix) :] if whole_key and key.startswith(prefix) else key.rsplit("/", 1)[-1]
-            match = regex.search(name)
-            if match:
+            version = files.version(key)
+            if version:
                 items.append(
                     {
-                        "version": match.group(1),
+                        "version": version,
                         "key": key,
                         "url": f"{endpoint}/{quote(bucket)}/{urllib.parse.quote(key)}",
                         "etag": (entry.findtext(f"{S3_XMLNS}ETag") or "").strip('"'),
@@ -97,16 +92,7 @@ def main():
         if not token:
             break
     items.sort(key=lambda item: newest_first(item["lastModified"], item["version"]), reverse=True)
-    against = "the key after PREFIX" if whole_key else "the name after the last /"
-    where = f"under PREFIX {prefix!r} " if prefix else ""
-    if keys:
-        write(
-            items,
-            found=f"{keys} keys {where}in bucket {bucket}",
-            kept_by=f"matches FILE_REGEX {regex.pattern!r} (on {against})",
-        )
-    else:
-        write(items, found=f"no keys {where}in bucket {bucket}")
+    files.write(items, "keys", f"bucket {bucket}")
 
 
 if __name__ == "__main__":

@@ -149,3 +149,32 @@ def test_off_without_unshare_still_starts_in_the_work_directory(monkeypatch: pyt
     outcome, data = run(script, settings=Settings(level="off"))
     assert outcome.exit_code == 0, outcome.stderr_tail
     assert data is not None and int(data) == os.getpid()  # env exec'd bash: no unshare in between
+
+
+def test_a_process_with_descriptors_above_fd_setsize_still_runs_sandboxed_scripts(tmp_path: Path) -> None:
+    """A service running many fetches holds more than 1024 descriptors; waiting on the sandbox's
+    pipes must not use select(), which refuses any descriptor above FD_SETSIZE."""
+    import resource
+    import select
+
+    from customsrc.machine import bubblewrap
+
+    from .helpers import need
+
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1400:
+        pytest.skip(f"this machine allows {hard} descriptors; the test needs 1400")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, 1400), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        assert held[-1] > 1024
+        with pytest.raises(ValueError):  # the control: select() cannot wait on such a descriptor
+            select.select([held[-1]], [], [], 0)
+        outcome, data = run('echo \'["x"]\' > "$HARNESS_ARTIFACT_RESULT_PATH"', settings=Settings(level="basic"))
+        assert outcome.exit_code == 0, outcome.stderr_tail
+        assert data == b'["x"]\n'
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
