@@ -98,10 +98,20 @@ def _compile_item_mapper(
         lines.append(f"    if type(r{n}) is not str: r{n} = java_text(r{n})")
     entries = ", ".join(f"{name!r}: r{n}" for n, (name, _) in enumerate(attributes, 1))
     lines.append(f"    return r0, {{{entries}}}")
+    code = "\n".join(lines)
+    cached = _MAPPERS.get(code)  # many sources share a mapping: compile each once per process
+    if cached is not None:
+        return cached
     namespace: dict[str, Any] = {"Slow": _Slow, "java_text": java_text}
-    exec(compile("\n".join(lines), "<customsrc item mapper>", "exec"), namespace)  # noqa: S102 - our own code
+    exec(compile(code, "<customsrc item mapper>", "exec"), namespace)  # noqa: S102 - our own code
     mapper: Callable[[Any], tuple[Any, dict[str, str]]] = namespace["map_item"]
+    if len(_MAPPERS) >= 256:
+        _MAPPERS.clear()
+    _MAPPERS[code] = mapper
     return mapper
+
+
+_MAPPERS: dict[str, Callable[[Any], tuple[Any, dict[str, str]]]] = {}
 
 
 class PathMapping:
