@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import shutil
 import signal
@@ -28,7 +29,7 @@ redis_client = pytest.importorskip("redis", reason="tool missing: redis (pip ins
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-    need(Path(binary).exists(), "redis-server", "apt-get install redis-server")
+    need(os.path.isfile(binary) and os.access(binary, os.X_OK), "redis-server", "apt-get install redis-server")
     port = servers.free_port()
     argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     with servers.process(argv, port, cwd=str(tmp_path)):

@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import hashlib
 import json
+import os
 import shutil
 import threading
 import time
@@ -344,7 +345,7 @@ TOKEN_REGISTRY_CONF = (
 def token_registry(root: Path, realm: str, bundle: Path) -> Iterator[str]:
     """docker-registry over the images under ``root``, asking for Bearer tokens from ``realm``."""
     binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-    need(Path(binary).exists(), "docker-registry", "apt-get install docker-registry")
+    need(os.path.isfile(binary) and os.access(binary, os.X_OK), "docker-registry", "apt-get install docker-registry")
     port = servers.free_port()
     conf = root.parent / f"registry-token-{port}.yml"
     conf.write_text(
