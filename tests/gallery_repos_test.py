@@ -266,10 +266,16 @@ def test_apt_repository_signed_with_basic_auth_and_a_failing_index(cli: CLI, tmp
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     gpg = ["gpg", "--batch", "--homedir", str(home), "--passphrase", "", "--pinentry-mode", "loopback"]
-    subprocess.run([*gpg, "--quick-gen-key", "Repo <repo@example.com>", "ed25519", "sign", "never"], check=True)
     release = root / "dists" / "stable" / "Release"
     release.write_text(release.read_text() + "- a line gpg dash-escapes\n")
-    subprocess.run([*gpg, "--clearsign", "-o", str(root / "dists" / "stable" / "InRelease"), str(release)], check=True)
+    try:
+        subprocess.run([*gpg, "--quick-gen-key", "Repo <repo@example.com>", "ed25519", "sign", "never"], check=True)
+        subprocess.run(
+            [*gpg, "--clearsign", "-o", str(root / "dists" / "stable" / "InRelease"), str(release)], check=True
+        )
+    finally:  # gpg started an agent for this home: a test leaves no process behind
+        if shutil.which("gpgconf"):
+            subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], check=False)
     assert "- - a line" in (root / "dists" / "stable" / "InRelease").read_text()
     release.unlink()  # only InRelease: it is read first
     with servers.nginx(root, extra=htpasswd(tmp_path, "deployer", "s3cr3t-pw")) as url:
