@@ -218,10 +218,28 @@ class ConfinedLevel:
             args += ["--tmpfs", base]
         for folder in settings.allow_read:
             if os.path.isdir(folder):
-                args += ["--ro-bind", folder, folder]
+                args += [*_traversable_parents(folder, args), "--ro-bind", folder, folder]
         if not request.workdir:  # a tmpfs of the run's own, capped like the temp folders
             return [*args, "--perms", "0700", "--size", size, "--tmpfs", request.inside]
         return [*args, "--bind", request.workdir, request.inside]
+
+
+def _traversable_parents(folder: str, args: list[str]) -> list[str]:
+    """Folders to create, traversable by the script, between a tmpfs mounted so far and ``folder``.
+
+    bubblewrap makes a missing parent of a bind mount mode 0700, owned by root: a folder allowed
+    under a private /tmp (``--allow-read /tmp/ci/data``) was then out of the script's reach.
+    """
+    mounts = [args[i + 1] for i, arg in enumerate(args[:-1]) if arg == "--tmpfs"]
+    below = [m for m in mounts if folder.startswith(m.rstrip("/") + "/")]
+    if not below:
+        return []
+    top = max(below, key=len).rstrip("/")
+    parts = folder[len(top) + 1 :].split("/")[:-1]
+    made: list[str] = []
+    for i in range(len(parts)):
+        made += ["--perms", "0755", "--dir", top + "/" + "/".join(parts[: i + 1])]
+    return made
 
 
 def hidden_folders(caller_env: Mapping[str, str], settings: Settings, strict: bool) -> list[str]:

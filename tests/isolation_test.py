@@ -634,3 +634,24 @@ def test_a_template_may_name_the_scripts_folder_beside_it(tmp_path: Path, folder
         assert versions(json.loads(proc.stdout)) == ["1"]
     else:
         assert proc.returncode == 2 and "outside the source's folder" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("level", CONFINED)
+def test_an_allowed_folder_deep_under_a_private_temp_is_readable(cli: CLI, tmp_path: Path, level: str) -> None:
+    """``--allow-read`` of a folder several levels under /tmp (hidden by the run's private /tmp):
+    the folders leading to it are traversable by the script, whatever user it runs as."""
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
+    data = tmp_path / "ci" / "data"
+    data.mkdir(parents=True)
+    tmp_path.chmod(0o755)
+    (tmp_path / "ci").chmod(0o755)
+    (data / "v.json").write_text('[{"version": "7"}]')
+    data.chmod(0o755)
+    (data / "v.json").chmod(0o644)
+    script = f'cat {data}/v.json > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    code, doc, err = run(cli, script, "--sandbox", level, "--allow-read", str(data))
+    assert code == 0, err
+    assert versions(doc) == ["7"]
+    # Control: without the allowance the folder is out of sight.
+    code, doc, _err = run(cli, script, "--sandbox", level)
+    assert code == 3 and doc["artifacts"] == []
