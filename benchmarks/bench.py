@@ -302,6 +302,29 @@ def masking_cost(customsrc: str, work: Path, megabytes: int, runs: int) -> dict[
     return {"plain_ms": plain_t * 1000, "masked_ms": masked_t * 1000, "ratio": masked_t / plain_t}
 
 
+def payload_memory(customsrc: str, work: Path, megabytes: int) -> dict[str, float]:
+    """Peak memory of `customsrc run` over a ~``megabytes`` MB Nexus payload, as a multiple of its
+    size (issue 11: at most 4x): read the pruned way (the paths name plain fields), and the exact
+    way a wildcard path forces (every value built, as Jackson would)."""
+    payload = work / "hundred.json"
+    count = megabytes * 1_000_000 // 574  # ~574 bytes an item
+    payload.write_text(json.dumps(nexus_payload(count)))
+    size = payload.stat().st_size
+    pruned, exact = work / "hundred.yaml", work / "hundred-exact.yaml"
+    pruned.write_text(source_yaml(payload, ATTRS))
+    exact.write_text(source_yaml(payload, {**ATTRS, "paths": "assets[*].path"}))
+    run = [customsrc, "run", "--format", "json", "-q", "--allow-read", str(work)]
+    numbers = {}
+    print(f"peak memory of one run over a {size / 1e6:.0f} MB payload (goal <= 4x its size):")
+    for name, source in (("pruned", pruned), ("exact", exact)):
+        wall, peak = measure([*run, str(source)])
+        numbers[f"{name}_ratio"] = peak * 1024 / size
+        numbers[f"{name}_ms"] = wall * 1000
+        print(f"  {name:7s} {peak / 1024:7.0f} MiB  {peak * 1024 / size:5.2f}x the payload   {wall * 1000:6.0f} ms")
+    payload.unlink()
+    return numbers
+
+
 def watch_bookkeeping(work: Path, sources: int, known: int) -> dict[str, float]:
     """customsrc's own work in one watch poll of many sources, outside the fetches: recording what
     every source listed (each with ``known`` versions known and one new), saving the state, and
@@ -532,6 +555,7 @@ def main() -> int:
                 2 if quick else 5,
             ),
         }
+        results["payload_memory"] = payload_memory(customsrc, work, 10 if quick else 100)
         results["masking"] = masking_cost(customsrc, work, 10 if quick else 100, 2 if quick else 3)
         results["sandbox"] = sandbox_costs(30 if quick else 200)
         results["many"] = many_sources(work, 300 if quick else 1000, 1000 if quick else 10_000)

@@ -16,7 +16,8 @@ run        runner        the script in its sandbox -> exit, output, result file
                          [levels, sandbox, machine, spawn, workdir, cgroup, uidpool, paths]
 read       payload       result file -> JSON value, as Jackson reads it [files]
 validate   validate      Harness's rule, then the source's own ``payloadSchema``
-map        mapping       JSON -> artifacts, as Jayway and the delegate map them [jsonpath]
+map        mapping       JSON -> artifacts, as Jayway and the delegate map them [jsonpath,
+                         pruned: bytes -> artifacts in one pass where the paths allow]
 select     select        artifacts -> the chosen version and its expressions [choose, ordering,
                          javaregex]
 output     output        result -> table, json, yaml, env [query]

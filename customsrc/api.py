@@ -189,6 +189,8 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
         return
 
     read_ms: list[float] = []
+    mapping = PathMapping(source.artifacts_array_path or "", source.version_path or "", source.attributes)
+    pruning = mapping if source.payload_schema is None else None  # a schema needs the whole value
 
     def read(path: str, outcome: RunOutcome) -> Payload | None:
         # Harness only reads the file after a zero exit; so do we.
@@ -198,11 +200,11 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
         try:
             if options.save_payload is None:
                 with GCPaused():
-                    return read_payload(path, options.max_result_size)
+                    return read_payload(path, options.max_result_size, pruning)
             data = read_result_bytes(path, options.max_result_size)
             _save(options.save_payload, data, masker, result.warnings)
             with GCPaused():
-                return parse_payload(data)
+                return parse_payload(data, pruning)
         finally:
             read_ms.append((time.perf_counter() - started) * 1000)
 
@@ -233,11 +235,13 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
     _raise_for_run(result, outcome, seconds, settings.limits, settings.tools)
     assert payload is not None
     result.warnings.extend(payload.warnings)
-    check_payload(source, payload.value)
+    mapped = payload.mapped
+    if mapped is None:
+        check_payload(source, payload.value)
     t = _phase(result.timings, "validate", t)
-    mapping = PathMapping(source.artifacts_array_path or "", source.version_path or "", source.attributes)
-    with GCPaused():
-        mapped = mapping.apply(payload.value)
+    if mapped is None:
+        with GCPaused():
+            mapped = mapping.apply(payload.value)
     result.artifacts = mapped.artifacts
     result.warnings.extend(mapped.warnings)
     t = _phase(result.timings, "map", t)
@@ -345,13 +349,14 @@ def replay(
         source.version, source.version_regex, override_version=version, override_regex=version_regex
     )
     result.criterion = criterion
-    with GCPaused():
-        payload = read_payload(str(payload_file))
-    result.warnings.extend(payload.warnings)
-    check_payload(source, payload.value)
     mapping = PathMapping(source.artifacts_array_path or "$", source.version_path or "version", source.attributes)
     with GCPaused():
-        mapped = mapping.apply(payload.value)
+        payload = read_payload(str(payload_file), mapping=None if source.payload_schema else mapping)
+        result.warnings.extend(payload.warnings)
+        mapped = payload.mapped
+        if mapped is None:
+            check_payload(source, payload.value)
+            mapped = mapping.apply(payload.value)
     result.artifacts = mapped.artifacts
     result.warnings.extend(mapped.warnings)
     if choose:

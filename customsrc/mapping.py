@@ -200,10 +200,10 @@ class PathMapping:
             else:
                 version, metadata = self._map_exactly(payload, item, i, direct_list)
             pairs.append((i, version, metadata))
-        return _dedupe(pairs, len(children))
+        return dedupe(pairs, len(children))
 
 
-def _dedupe(pairs: list[tuple[int, Any, dict[str, str]]], count: int) -> MappingResult:
+def dedupe(pairs: list[tuple[int, Any, dict[str, str]]], count: int) -> MappingResult:
     result = MappingResult(artifacts=[], item_count=count)
     first_at: dict[str, int] = {}
     for i, version, metadata in pairs:

@@ -17,9 +17,13 @@ from .errors import ResultError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
+    from .mapping import MappingResult, PathMapping
+
 DEFAULT_MAX_RESULT_SIZE = 512 * 1024 * 1024
+PRUNE_MIN_BYTES = 1 << 20  # below this the exact way is as quick, and msgspec is not imported
 _WS = " \t\n\r"
 
 
@@ -46,15 +50,21 @@ class GCPaused:
 
 class Payload:
     """A parsed result file: the JSON ``value``, its ``size`` in bytes, its first bytes (``head``,
-    for ``--explain``) and warnings about how it was written (data after the first value)."""
+    for ``--explain``) and warnings about how it was written (data after the first value).
 
-    __slots__ = ("head", "size", "value", "warnings")
+    When a pruned reader mapped the bytes directly, ``mapped`` holds its result and ``value`` is None.
+    """
 
-    def __init__(self, value: Any, size: int, head: bytes, warnings: list[str]) -> None:
+    __slots__ = ("head", "mapped", "size", "value", "warnings")
+
+    def __init__(
+        self, value: Any, size: int, head: bytes, warnings: list[str], mapped: MappingResult | None = None
+    ) -> None:
         self.value = value
         self.size = size
         self.head = head
         self.warnings = warnings
+        self.mapped = mapped
 
 
 def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> bytes:
@@ -122,21 +132,33 @@ def _position(text: str, index: int) -> str:
     return f"line {line}, column {col}"
 
 
-def read_payload(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> Payload:
-    """Read and parse the result file, letting go of its bytes before the value is built: for a
-    57 MB payload that is 256 MB at peak instead of 312 (and orjson, tried, peaked at 360)."""
-    return _parse([read_result_bytes(path, max_size)])
+def read_payload(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE, mapping: PathMapping | None = None) -> Payload:
+    """Read and parse the result file, letting go of its bytes before the value is built.
+
+    With a ``mapping``, a large payload is first read the pruned way (``pruned``: only the fields
+    the paths name, mapped in the same pass; ``Payload.mapped``) wherever the payload allows it.
+    """
+    return _parse([read_result_bytes(path, max_size)], mapping, lambda: read_result_bytes(path, max_size))
 
 
-def parse_payload(data: bytes) -> Payload:
+def parse_payload(data: bytes, mapping: PathMapping | None = None) -> Payload:
     """Parse the bytes with Harness's (Jackson's) rules; return the value and any warnings."""
-    return _parse([data])
+    return _parse([data], mapping, lambda: data)
 
 
-def _parse(holder: list[bytes]) -> Payload:
+def _parse(holder: list[bytes], mapping: PathMapping | None, again: Callable[[], bytes]) -> Payload:
+    head = holder[0][:512]
+    size = len(holder[0])
+    if mapping is not None and size >= PRUNE_MIN_BYTES:
+        from .pruned import pruned_reader
+
+        reader = pruned_reader(mapping)
+        mapped = reader.map(holder) if reader is not None else None
+        if mapped is not None:
+            return Payload(value=None, size=size, head=head, warnings=[], mapped=mapped)
+        if not holder:  # the pruned way let go of the bytes before it found it could not map them
+            holder.append(again())
     data = holder.pop()
-    head = data[:512]
-    size = len(data)
     encoding = json.detect_encoding(data)
     try:
         text = data.decode(encoding)
