@@ -168,6 +168,10 @@ class PathMapping:
             metadata[name] = value if type(value) is str else java_text(value)
         return version, metadata
 
+    def map_item(self, item: Any, index: int) -> tuple[Any, dict[str, str]]:
+        """Map one item of a list the (definite) array path names, exactly; ResultError as Harness fails."""
+        return self._map_exactly(None, item, index, True)
+
     def apply(self, payload: Any) -> MappingResult:
         try:
             return self._apply(payload)

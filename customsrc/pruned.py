@@ -5,20 +5,21 @@ Building the whole tree with the json module takes ~0.5 s and ~4x the payload's 
 decoding with msgspec into types that hold only the named fields skips everything else in C
 (~0.13 s, a fraction of the memory), and the items are then mapped by straight-line generated code.
 
-It is an optimisation, never a second set of rules. It applies only where every path is definite
-(names and non-negative indexes) and the source has no payload schema (which needs the whole
-value). Whenever the payload is anything but the plain shape the paths expect (a missing key, a
-null or a value of another type on the way, a null attribute, a version that is not a string,
-non-UTF-8 bytes, a byte-order mark, trailing data, a number out of a double's range, a lone
-surrogate...) ``map`` returns None and the caller parses and maps the payload the exact way, so
-every outcome and message stays Harness's. ``tests/mapping_test.py`` holds the two ways equal on
-random payloads.
+It is an optimisation, never a second set of rules. A value a path ends at, or goes into with a
+wildcard, is kept whole; an item the generated code cannot map plainly (a missing key, a null, a
+version that is not a string, a wildcard) is mapped by the exact per-item mapper on its pruned
+value, which holds everything any path reads. Whatever else is unusual steps aside to the exact
+json-module way, so every outcome and message stays Harness's: a wildcard in the array path, a
+payload schema (it needs the whole value), non-UTF-8 bytes, a byte-order mark, trailing data, a
+number out of a double's range, a lone surrogate, a value of another type where a path goes on,
+and any failure. ``tests/pruned_test.py`` holds the two ways equal on random payloads.
 """
 
 from __future__ import annotations
 
+from .errors import ResultError
 from .javatext import java_text
-from .jsonpath import Index, Prop
+from .jsonpath import Index, Prop, Wildcard
 from .mapping import MappingResult, dedupe
 
 TYPE_CHECKING = False
@@ -34,37 +35,44 @@ _CHUNK = 1 << 22
 
 class _Node:
     """One place in the payload a path goes through: an object (``props``), an array (``element``) or
-    a value kept whole (neither)."""
+    a value kept whole (``kept``)."""
 
-    __slots__ = ("element", "props")
+    __slots__ = ("element", "kept", "props")
 
     def __init__(self) -> None:
         self.props: dict[str, _Node] | None = None
         self.element: _Node | None = None
+        self.kept = False
 
-    def add(self, tokens: Sequence[Token]) -> _Node | None:
-        """Extend the tree by ``tokens`` and return where they end; None when they cannot be pruned."""
+    def keep(self) -> None:
+        self.props = self.element = None
+        self.kept = True
+
+    def add(self, tokens: Sequence[Token], *, ends: bool = True) -> _Node | None:
+        """Extend the tree by ``tokens`` and return the node they reach. A value a path ends at,
+        or goes into with a wildcard, is kept whole (with everything any other path reads inside
+        it), as is a place one path reads a key of and another an index: a whole value is always
+        exact. ``ends=False`` (the array path) refuses, with None, what would need a whole value."""
         node = self
         for token in tokens:
-            if isinstance(token, Prop):
-                if node.element is not None:
-                    return None  # one path reads a key where another reads an index
+            if node.kept:
+                return node if ends else None
+            if isinstance(token, Prop) and node.element is None:
                 if node.props is None:
                     node.props = {}
                 node = node.props.setdefault(token.name, _Node())
-            elif isinstance(token, Index) and token.position >= 0:
-                if node.props is not None:
-                    return None
+            elif isinstance(token, Index) and token.position >= 0 and node.props is None:
                 if node.element is None:
                     node.element = _Node()
                 node = node.element
+            elif ends:
+                node.keep()
+                return node
             else:
-                return None  # a wildcard, or an index from the end
+                return None
+        if ends:
+            node.keep()
         return node
-
-    @property
-    def whole(self) -> bool:
-        return self.props is None and self.element is None
 
 
 class _Types:
@@ -100,25 +108,37 @@ class _Code:
         self.indent = indent
         self.prefix = prefix
         self.lines: list[str] = []
-        self.names: dict[tuple[str, tuple[Token, ...]], str] = {}
+        self.names: dict[tuple[Token, ...], str] = {}
 
-    def read(self, start: str, tokens: Sequence[Token], node: _Node) -> str:
+    def read(self, start: str, tokens: Sequence[Token], node: _Node | None) -> str | None:
+        """An expression for ``tokens`` read from ``start`` (a Struct of ``node``'s shape), raising
+        Slow (or KeyError, IndexError) for anything but the plain case; None for a wildcard."""
         expr = start
         for k, token in enumerate(tokens):
-            key = (start, tuple(tokens[: k + 1]))
-            if key in self.names:
-                expr = self.names[key]
-            else:
-                name = self.names[key] = f"{self.prefix}{len(self.names)}"
-                if isinstance(token, Prop):
-                    assert node.props is not None
-                    self.lines.append(f"{self.indent}{name} = {expr}.f{list(node.props).index(token.name)}")
-                    self.lines.append(f"{self.indent}if {name} is UNSET: raise Slow")
+            if isinstance(token, Wildcard):
+                return None
+            plain = node is None or node.kept  # inside a value kept whole: plain JSON from here
+            name = self.names.get(tuple(tokens[: k + 1]))
+            if name is None:
+                name = self.names[tuple(tokens[: k + 1])] = f"{self.prefix}{len(self.names)}"
+                say = self.lines.append
+                if isinstance(token, Prop) and plain:
+                    say(f"{self.indent}if type({expr}) is not dict: raise Slow")
+                    say(f"{self.indent}{name} = {expr}[{token.name!r}]")
+                elif isinstance(token, Prop):
+                    assert node is not None and node.props is not None  # noqa: PT018
+                    say(f"{self.indent}{name} = {expr}.f{list(node.props).index(token.name)}")
+                    say(f"{self.indent}if {name} is UNSET: raise Slow")
                 else:
-                    assert isinstance(token, Index)
-                    self.lines.append(f"{self.indent}{name} = {expr}[{token.position}]")
-                expr = name
-            node = node.props[token.name] if isinstance(token, Prop) else node.element  # type: ignore[index,assignment]
+                    if plain:
+                        say(f"{self.indent}if type({expr}) is not list: raise Slow")
+                    say(f"{self.indent}{name} = {expr}[{token.position}]")
+            expr = name
+            if plain:
+                node = None
+            else:
+                assert node is not None
+                node = node.props[token.name] if isinstance(token, Prop) and node.props else node.element
         return expr
 
 
@@ -132,13 +152,12 @@ class PrunedReader:
     def __init__(self, mapping: PathMapping) -> None:
         root, items = _Node(), _Node()
         paths = [mapping.version_path.tokens, *(p.tokens for _, p in mapping.attributes)]
-        end = root.add(mapping.array_path.tokens)
-        ends = [items.add(p) for p in paths]
-        # Every path must end at a value kept whole: not where another path goes on.
-        self.usable = end is not None and all(e is not None and e.whole for e in ends)
-        if not self.usable:
+        end = root.add(mapping.array_path.tokens, ends=False)
+        self.usable = end is not None
+        if end is None:
             return
-        assert end is not None
+        for tokens in paths:
+            items.add(tokens)
         end.element = items  # the array path ends at the list of items
         import msgspec
 
@@ -146,27 +165,42 @@ class PrunedReader:
         self._errors = (msgspec.DecodeError, msgspec.ValidationError)
         outer = _Code("    ", "o")
         listed = outer.read("value", mapping.array_path.tokens, root)
-        inner = _Code("        ", "r")
+        inner = _Code("            ", "r")
         results = [inner.read("item", tokens, items) for tokens in paths]
         lines = ["def map_all(value):", *outer.lines, "    pairs = []", "    append = pairs.append"]
-        lines += [f"    for i, item in enumerate({listed}):", *inner.lines, f"        version = {results[0]}"]
-        lines.append("        if version is not None and type(version) is not str: raise Slow")
-        for n, result in enumerate(results[1:], 1):
-            lines.append(f"        a{n} = {result}")
-            lines.append(f"        if a{n} is None: raise Slow")
-            lines.append(f"        if type(a{n}) is not str: a{n} = java_text(a{n})")
-        entries = ", ".join(f"{name!r}: a{n}" for n, (name, _) in enumerate(mapping.attributes, 1))
-        lines += [f"        append((i, version, {{{entries}}}))", f"    return pairs, len({listed})"]
-        namespace: dict[str, Any] = {"Slow": _Slow, "java_text": java_text, "UNSET": msgspec.UNSET}
+        lines.append(f"    for i, item in enumerate({listed}):")
+        if any(r is None for r in results):  # a wildcard in a path: every item the exact way
+            lines.append("        append((i, *exact(to_builtins(item), i)))")
+        else:
+            lines += ["        try:", *inner.lines, f"            version = {results[0]}"]
+            lines.append("            if version is not None and type(version) is not str: raise Slow")
+            for n, result in enumerate(results[1:], 1):
+                lines.append(f"            a{n} = {result}")
+                lines.append(f"            if a{n} is None: raise Slow")
+                lines.append(f"            if type(a{n}) is not str: a{n} = java_text(a{n})")
+            entries = ", ".join(f"{name!r}: a{n}" for n, (name, _) in enumerate(mapping.attributes, 1))
+            lines += ["        except (Slow, KeyError, IndexError):"]
+            lines += ["            append((i, *exact(to_builtins(item), i)))", "            continue"]
+            lines += [f"        append((i, version, {{{entries}}}))"]
+        lines.append(f"    return pairs, len({listed})")
+        namespace: dict[str, Any] = {
+            "Slow": _Slow,
+            "java_text": java_text,
+            "UNSET": msgspec.UNSET,
+            "exact": mapping.map_item,
+            "to_builtins": msgspec.to_builtins,
+        }
         exec(compile("\n".join(lines), "<customsrc pruned mapper>", "exec"), namespace)  # noqa: S102 - our own code
         self._map_all: Callable[[Any], tuple[list[tuple[int, Any, dict[str, str]]], int]] = namespace["map_all"]
 
     def map(self, holder: list[bytes]) -> MappingResult | None:
         """Map the bytes in ``holder``, or None: take the exact way.
 
-        The bytes are let go of (``holder`` emptied) once decoded, so a big payload is never held
-        twice; if the items then turn out to need the exact way, ``holder`` is empty and the caller
-        reads the bytes again. Before that point ``holder`` is left as it was.
+        An item the generated code cannot map plainly is mapped by the exact per-item mapper on
+        its pruned value (which holds all any path reads). A failure, Harness's or ours, is left
+        to the exact way, so that it is reported as always. The bytes are let go of (``holder``
+        emptied) once decoded, so a big payload is never held twice; after that, None means the
+        caller reads them again.
         """
         data = holder[0]
         if not data.isascii() and not _utf8(data):
@@ -179,7 +213,7 @@ class PrunedReader:
         holder.clear()
         try:
             pairs, count = self._map_all(value)
-        except (_Slow, IndexError):
+        except (_Slow, IndexError, ResultError, RecursionError):
             return None
         return dedupe(pairs, count)
 
