@@ -10,7 +10,7 @@ wildcard, is kept whole; an item the generated code cannot map plainly (a missin
 version that is not a string, a wildcard) is mapped by the exact per-item mapper on its pruned
 value, which holds everything any path reads. Whatever else is unusual steps aside to the exact
 json-module way, so every outcome and message stays Harness's: a wildcard in the array path, a
-payload schema (it needs the whole value), non-UTF-8 bytes, a byte-order mark, trailing data, a
+payload schema (it needs the whole value), non-UTF-8 bytes, UTF-16 or UTF-32, trailing data, a
 number out of a double's range, a lone surrogate, a value of another type where a path goes on,
 and any failure. ``tests/pruned_test.py`` holds the two ways equal on random payloads.
 """
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .mapping import PathMapping
 
 _CHUNK = 1 << 22
+BOM = b"\xef\xbb\xbf"
 
 
 class _Node:
@@ -205,8 +206,8 @@ class PrunedReader:
         data = holder[0]
         if not data.isascii() and not _utf8(data):
             return None
-        try:
-            value = self._decoder.decode(data)
+        try:  # Jackson reads past a UTF-8 byte-order mark; so does the exact way
+            value = self._decoder.decode(memoryview(data)[3:] if data.startswith(BOM) else data)
         except (*self._errors, RecursionError):
             return None
         del data

@@ -92,7 +92,7 @@ def test_odd_payloads_are_read_exactly(name: str) -> None:
         assert not isinstance(want, str), want
         assert summary(got) == summary(want)
     else:
-        assert name not in ("escaped key", "empty list")
+        assert name not in ("escaped key", "empty list", "byte-order mark")
 
 
 def test_utf8_is_checked_across_chunk_boundaries(monkeypatch: pytest.MonkeyPatch) -> None:
