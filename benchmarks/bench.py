@@ -305,19 +305,21 @@ def masking_cost(customsrc: str, work: Path, megabytes: int, runs: int) -> dict[
 def payload_memory(customsrc: str, work: Path, megabytes: int) -> dict[str, float]:
     """Peak memory of `customsrc run` over a ~``megabytes`` MB Nexus payload, as a multiple of its
     size (issue 11: at most 4x): with the Harness docs' attribute paths (only the fields they name
-    are built), and with a wildcard path added (``assets[*].path``: each item's assets kept whole
-    and mapped by the exact per-item mapper)."""
+    are built), with a wildcard path added (``assets[*].path``: each item's assets kept whole and
+    mapped by the exact per-item mapper), and with a payload schema (the whole value is built)."""
     payload = work / "hundred.json"
     count = megabytes * 1_000_000 // 574  # ~574 bytes an item
     payload.write_text(json.dumps(nexus_payload(count)))
     size = payload.stat().st_size
-    named, wildcard = work / "hundred.yaml", work / "hundred-wildcard.yaml"
+    named, wildcard, whole = work / "hundred.yaml", work / "hundred-wildcard.yaml", work / "hundred-whole.yaml"
     named.write_text(source_yaml(payload, ATTRS))
     wildcard.write_text(source_yaml(payload, {**ATTRS, "paths": "assets[*].path"}))
+    (work / "object.schema.json").write_text('{"type": "object"}')
+    whole.write_text(source_yaml(payload, ATTRS) + "customsrc:\n  payloadSchema: object.schema.json\n")
     run = [customsrc, "run", "--format", "json", "-q", "--allow-read", str(work)]
     numbers = {}
     print(f"peak memory of one run over a {size / 1e6:.0f} MB payload (goal <= 4x its size):")
-    for name, source in (("named", named), ("wildcard", wildcard)):
+    for name, source in (("named", named), ("wildcard", wildcard), ("whole", whole)):
         wall, peak = measure([*run, str(source)])
         numbers[f"{name}_ratio"] = peak * 1024 / size
         numbers[f"{name}_ms"] = wall * 1000

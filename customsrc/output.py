@@ -83,7 +83,8 @@ def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> Non
         buffer = getattr(out, "buffer", None)
         if buffer is not None:  # bytes straight to the stream: no str copy of a large document
             out.flush()
-            buffer.write(dumps_json_bytes(doc) + b"\n")
+            buffer.write(dumps_json_bytes(doc))  # not `+ b"\n"`: that would copy a large document
+            buffer.write(b"\n")
             buffer.flush()
         else:
             out.write(dumps_json(doc))
