@@ -17,6 +17,7 @@ from .result import FetchResult
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any, TextIO
 
 FORMATS = ("table", "json", "yaml", "env")
@@ -83,7 +84,8 @@ def write(doc: dict[str, Any], fmt: str, out: TextIO, *, limit: int = 50) -> Non
         buffer = getattr(out, "buffer", None)
         if buffer is not None:  # bytes straight to the stream: no str copy of a large document
             out.flush()
-            buffer.write(dumps_json_bytes(doc))  # not `+ b"\n"`: that would copy a large document
+            for chunk in json_chunks(doc):
+                buffer.write(chunk)
             buffer.write(b"\n")
             buffer.flush()
         else:
@@ -158,6 +160,42 @@ def dumps_json_bytes(doc: dict[str, Any]) -> bytes:
         return text.encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps(doc, ensure_ascii=True).encode("ascii")
+
+
+CHUNK_ARTIFACTS = 5000
+
+
+def json_chunks(doc: dict[str, Any]) -> Iterator[bytes]:
+    """The document as ``dumps_json_bytes`` gives it, in pieces of at most CHUNK_ARTIFACTS
+    artifacts: a large list is never held as one encoded copy beside the document (100,000
+    artifacts are ~30 MB of JSON). A piece orjson cannot encode (a lone surrogate) is encoded
+    by the json module, escaped, as ``dumps_json_bytes`` does for the whole."""
+    artifacts = doc["artifacts"]
+    if len(artifacts) < FAST_DUMP_MIN_ARTIFACTS:
+        yield dumps_json_bytes(doc)
+        return
+    outline = _encode({**doc, "artifacts": []})
+    marker = b'"artifacts":[]' if b'"artifacts":[]' in outline else b'"artifacts": []'
+    head, tail = outline.split(marker, 1)  # the first key after "source": no string holds it unescaped
+    yield head + marker[:-1]
+    for start in range(0, len(artifacts), CHUNK_ARTIFACTS):
+        encoded = _encode(artifacts[start : start + CHUNK_ARTIFACTS])
+        yield (b"," if start else b"") + encoded[1:-1]
+    yield b"]" + tail
+
+
+def _encode(value: Any) -> bytes:
+    try:
+        import orjson
+
+        encoded: bytes = orjson.dumps(value)
+    except (ImportError, TypeError):  # no orjson, or a lone surrogate it refuses: the json module
+        text = json.dumps(value, ensure_ascii=False)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(value, ensure_ascii=True).encode("ascii")
+    return encoded
 
 
 def dumps_json(doc: dict[str, Any]) -> str:

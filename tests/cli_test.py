@@ -341,3 +341,20 @@ def test_demo_runs_on_a_machine_without_curl(cli: CLI) -> None:
     assert code == 0, err
     assert doc["selected"]["version"] == "2.3.7"
     assert "demo-token" not in err + json.dumps(doc)
+
+
+def test_a_large_json_document_is_written_in_pieces_that_join_to_the_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from customsrc import output
+
+    monkeypatch.setattr(output, "CHUNK_ARTIFACTS", 7)
+    artifacts = [{"version": f"1.{i}", "metadata": {"url": f"https://x/{i}", "n": "é"}} for i in range(1203)]
+    doc = {"source": {"identifier": "s", "file": 'a "artifacts":[] b', "role": "primary"}, "artifacts": artifacts}
+    doc.update(selected=artifacts[0], criterion=None, expressions={}, warnings=[], run={"ran": True})
+    pieces = list(output.json_chunks(doc))
+    assert len(pieces) > 100
+    assert b"".join(pieces) == output.dumps_json_bytes(doc)
+    # A lone surrogate in one piece: that piece is escaped by the json module, the whole stays valid.
+    artifacts[500]["metadata"]["n"] = "\ud800"
+    joined = b"".join(output.json_chunks(doc))
+    assert json.loads(joined) == json.loads(output.dumps_json_bytes(doc))
+    assert json.loads(joined)["artifacts"][500]["metadata"]["n"] == "\ud800"
