@@ -190,7 +190,7 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
 
     read_ms: list[float] = []
     mapping = PathMapping(source.artifacts_array_path or "", source.version_path or "", source.attributes)
-    pruning = mapping if source.payload_schema is None else None  # a schema needs the whole value
+    pruning = _pruning(source, mapping)
 
     def read(path: str, outcome: RunOutcome) -> Payload | None:
         # Harness only reads the file after a zero exit; so do we.
@@ -254,6 +254,12 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
             from .explain import decisions
 
             result.explain["items"] = decisions(listed, result, mapped, criterion, prefs)
+
+
+def _pruning(source: Source, mapping: PathMapping) -> PathMapping | None:
+    """The mapping a large payload may be read the pruned way with: none where the source has a
+    payload schema, which is checked against the whole value."""
+    return mapping if source.payload_schema is None else None
 
 
 def _record_run(result: FetchResult, outcome: RunOutcome) -> None:
@@ -351,7 +357,7 @@ def replay(
     result.criterion = criterion
     mapping = PathMapping(source.artifacts_array_path or "$", source.version_path or "version", source.attributes)
     with GCPaused():
-        payload = read_payload(str(payload_file), mapping=None if source.payload_schema else mapping)
+        payload = read_payload(str(payload_file), mapping=_pruning(source, mapping))
         result.warnings.extend(payload.warnings)
         mapped = payload.mapped
         if mapped is None:

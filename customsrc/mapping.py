@@ -92,12 +92,8 @@ def _compile_item_mapper(
         lines.append(f"        r{n} = {expr}")
     lines.append("    except (KeyError, TypeError, IndexError):")
     lines.append("        raise Slow from None")
-    lines.append("    if r0 is not None and type(r0) is not str: raise Slow")
-    for n in range(1, len(paths)):
-        lines.append(f"    if r{n} is None: raise Slow")
-        lines.append(f"    if type(r{n}) is not str: r{n} = java_text(r{n})")
-    entries = ", ".join(f"{name!r}: r{n}" for n, (name, _) in enumerate(attributes, 1))
-    lines.append(f"    return r0, {{{entries}}}")
+    checks, result = leaf_code([f"r{n}" for n in range(len(paths))], [name for name, _ in attributes], "    ")
+    lines += [*checks, f"    return {result}"]
     code = "\n".join(lines)
     cached = _MAPPERS.get(code)  # many sources share a mapping: compile each once per process
     if cached is not None:
@@ -112,6 +108,20 @@ def _compile_item_mapper(
 
 
 _MAPPERS: dict[str, Callable[[Any], tuple[Any, dict[str, str]]]] = {}
+
+
+def leaf_code(values: Sequence[str], names: Sequence[str], indent: str) -> tuple[list[str], str]:
+    """Generated code for Harness's rules on what the paths found: ``values`` are the expressions
+    for the version and then each attribute (``names``). A version that is neither a string nor
+    null, or a null attribute, raises ``Slow`` (the exact way says why); other attribute values
+    become their Java text. Returns the lines and the ``version, {metadata}`` expression."""
+    lines = [f"{indent}v0 = {values[0]}", f"{indent}if v0 is not None and type(v0) is not str: raise Slow"]
+    for n, value in enumerate(values[1:], 1):
+        lines.append(f"{indent}v{n} = {value}")
+        lines.append(f"{indent}if v{n} is None: raise Slow")
+        lines.append(f"{indent}if type(v{n}) is not str: v{n} = java_text(v{n})")
+    entries = ", ".join(f"{name!r}: v{n}" for n, name in enumerate(names, 1))
+    return lines, f"v0, {{{entries}}}"
 
 
 class PathMapping:

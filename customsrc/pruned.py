@@ -20,7 +20,7 @@ from __future__ import annotations
 from .errors import ResultError
 from .javatext import java_text
 from .jsonpath import Index, Prop, Wildcard
-from .mapping import MappingResult, dedupe
+from .mapping import MappingResult, dedupe, leaf_code
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -173,16 +173,11 @@ class PrunedReader:
         if any(r is None for r in results):  # a wildcard in a path: every item the exact way
             lines.append("        append((i, *exact(to_builtins(item), i)))")
         else:
-            lines += ["        try:", *inner.lines, f"            version = {results[0]}"]
-            lines.append("            if version is not None and type(version) is not str: raise Slow")
-            for n, result in enumerate(results[1:], 1):
-                lines.append(f"            a{n} = {result}")
-                lines.append(f"            if a{n} is None: raise Slow")
-                lines.append(f"            if type(a{n}) is not str: a{n} = java_text(a{n})")
-            entries = ", ".join(f"{name!r}: a{n}" for n, (name, _) in enumerate(mapping.attributes, 1))
-            lines += ["        except (Slow, KeyError, IndexError):"]
+            names = [name for name, _ in mapping.attributes]
+            checks, mapped = leaf_code([r for r in results if r is not None], names, "            ")
+            lines += ["        try:", *inner.lines, *checks, "        except (Slow, KeyError, IndexError):"]
             lines += ["            append((i, *exact(to_builtins(item), i)))", "            continue"]
-            lines += [f"        append((i, version, {{{entries}}}))"]
+            lines += [f"        append((i, {mapped}))"]
         lines.append(f"    return pairs, len({listed})")
         namespace: dict[str, Any] = {
             "Slow": _Slow,
@@ -239,7 +234,7 @@ _READERS: dict[tuple[Any, ...], PrunedReader | None] = {}
 
 def pruned_reader(mapping: PathMapping) -> PrunedReader | None:
     """The reader for ``mapping`` (built once per process for each set of paths), or None where
-    the mapping's paths are not all definite."""
+    its array path holds a wildcard (the items are then not one list the decoder can type)."""
     key = (mapping.array_path.text, mapping.version_path.text, tuple((n, p.text) for n, p in mapping.attributes))
     if key not in _READERS:
         if len(_READERS) >= 256:
