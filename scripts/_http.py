@@ -288,7 +288,7 @@ class FileMatcher:
         against = f"the {self.noun} after PREFIX" if self.whole else "the name after the last /"
         kept_by = f"matches FILE_REGEX {self.regex.pattern!r} (on {against})"
         if self.dropped:
-            kept_by += f" and is a release ({self.dropped} pre-releases left out: INCLUDE_PRERELEASES=true lists them)"
+            kept_by += " and " + releases_only(self.dropped)
         write(items, found=f"{self.seen} {what} {under}in {where}", kept_by=kept_by)
 
 
@@ -364,6 +364,11 @@ def newest_first(when, version):
 
 
 # -- the result ------------------------------------------------------------------------------------
+
+
+def releases_only(dropped, noun="pre-releases"):
+    """The ``kept_by`` reason when INCLUDE_PRERELEASES left ``dropped`` pre-releases out."""
+    return f"is a release ({dropped} {noun} left out: INCLUDE_PRERELEASES=true lists them)"
 
 
 def write(items, found=None, kept_by=None):

@@ -15,7 +15,17 @@ API key (basic).
 import os
 
 from _artifactory import api, aql, credentials, quoted, repository  # customsrc:include
-from _http import fail, flag, is_prerelease, named, newest_first, pattern, say, write  # customsrc:include
+from _http import (  # customsrc:include
+    fail,
+    flag,
+    is_prerelease,
+    named,
+    newest_first,
+    pattern,
+    releases_only,
+    say,
+    write,
+)
 
 named("artifactory-aql")
 
@@ -93,5 +103,5 @@ reasons = []
 if unmatched:
     reasons.append(f"matches FILE_REGEX {file_regex.pattern!r} (e.g. {unmatched[0]})")
 if prereleases:
-    reasons.append(f"is a release ({prereleases} pre-releases left out: INCLUDE_PRERELEASES=true lists them)")
+    reasons.append(releases_only(prereleases))
 write(items, found=f"{found} files in {repo} match {query}", kept_by=" or ".join(reasons) or None)

@@ -14,7 +14,18 @@ import os
 import urllib.parse
 
 from _artifactory import api, aql, call, credentials, quoted, repository  # customsrc:include
-from _http import fail, flag, is_prerelease, named, newest_first, next_link, pattern, say, write  # customsrc:include
+from _http import (  # customsrc:include
+    fail,
+    flag,
+    is_prerelease,
+    named,
+    newest_first,
+    next_link,
+    pattern,
+    releases_only,
+    say,
+    write,
+)
 
 named("artifactory-docker-tags")
 
@@ -98,7 +109,7 @@ reasons = []
 if filtered:
     reasons.append(f"matches TAG_REGEX {tag_regex.pattern!r}")
 if prereleases:
-    reasons.append(f"is a release ({prereleases} pre-release tags left out: INCLUDE_PRERELEASES=true lists them)")
+    reasons.append(releases_only(prereleases, "pre-release tags"))
 if tags:
     write(items, found=f"{len(tags)} tags of {image} in {repo}", kept_by=" and ".join(reasons) or None)
 else:

@@ -14,7 +14,18 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 
 from _aws import Credentials, aws_error, aws_failed  # customsrc:include
-from _http import base_url, fail, flag, is_prerelease, named, newest_first, pattern, request, write  # customsrc:include
+from _http import (  # customsrc:include
+    base_url,
+    fail,
+    flag,
+    is_prerelease,
+    named,
+    newest_first,
+    pattern,
+    releases_only,
+    request,
+    write,
+)
 
 named("ec2-amis")
 API_VERSION = "2016-11-15"
@@ -102,7 +113,7 @@ def main():
         return
     kept_by = f"has a version in its name (VERSION_REGEX {regex.pattern!r})"
     if dropped:
-        kept_by += f" and is a release ({dropped} pre-releases left out: INCLUDE_PRERELEASES=true lists them)"
+        kept_by += " and " + releases_only(dropped)
     write(items, found=f"{amis} available {where}", kept_by=kept_by)
 
 

@@ -14,7 +14,18 @@ import os
 import urllib.error
 
 from _aws import Credentials, aws_error, aws_failed  # customsrc:include
-from _http import base_url, fail, flag, is_prerelease, named, pattern, request, version_key, write  # customsrc:include
+from _http import (  # customsrc:include
+    base_url,
+    fail,
+    flag,
+    is_prerelease,
+    named,
+    pattern,
+    releases_only,
+    request,
+    version_key,
+    write,
+)
 
 named("ecr-images")
 TARGET = "AmazonEC2ContainerRegistry_V20150921.DescribeImages"
@@ -102,7 +113,7 @@ def main():
         return
     kept_by = f"matches TAG_REGEX {tags.pattern!r}"
     if dropped:
-        kept_by += f" and is a release ({dropped} pre-release tags left out: INCLUDE_PRERELEASES=true lists them)"
+        kept_by += " and " + releases_only(dropped, "pre-release tags")
     write(items, found=f"{listed} tags on {images} images in repository {repository}", kept_by=kept_by)
 
 

@@ -21,6 +21,7 @@ from _http import (  # customsrc:include
     named,
     newest_first,
     next_link,
+    releases_only,
     request,
     say,
     write,
@@ -144,7 +145,7 @@ reasons = []
 if untagged:
     reasons.append(f"has a tag ({untagged} untagged digests)")
 if prereleases:
-    reasons.append(f"is a release ({prereleases} pre-releases left out: INCLUDE_PRERELEASES=true lists them)")
+    reasons.append(releases_only(prereleases))
 write(
     items,
     found=f"{len(versions)} versions of {kind} package {owner}/{package}",
