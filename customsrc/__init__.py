@@ -14,7 +14,8 @@ load       spec          source file -> ``Source`` [documents, sourcefiles, sche
 render     render        inputs, secrets, ``<+...>`` -> script and environment [expressions]
 run        runner        the script in its sandbox -> exit, output, result file
                          [levels, sandbox, machine, spawn, workdir, cgroup, uidpool, paths]
-read       payload       result file -> JSON value, as Jackson reads it [files]
+read       payload       result file -> JSON value, as Jackson reads it [files, streamed: a big
+                         one built a piece at a time, never holding all of its text]
 validate   validate      Harness's rule, then the source's own ``payloadSchema``
 map        mapping       JSON -> artifacts, as Jayway and the delegate map them [jsonpath,
                          pruned: bytes -> artifacts in one pass where the paths allow]

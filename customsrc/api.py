@@ -241,7 +241,8 @@ def _fetch_into(result: FetchResult, options: FetchOptions, supplied: Masker) ->
     t = _phase(result.timings, "validate", t)
     if mapped is None:
         with GCPaused():
-            mapped = mapping.apply(payload.value)
+            mapped = mapping.apply(payload.value, release=True)
+        payload.value = None
     result.artifacts = mapped.artifacts
     result.warnings.extend(mapped.warnings)
     t = _phase(result.timings, "map", t)
@@ -362,7 +363,8 @@ def replay(
         mapped = payload.mapped
         if mapped is None:
             check_payload(source, payload.value)
-            mapped = mapping.apply(payload.value)
+            mapped = mapping.apply(payload.value, release=True)
+            payload.value = None
     result.artifacts = mapped.artifacts
     result.warnings.extend(mapped.warnings)
     if choose:

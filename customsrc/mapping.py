@@ -182,16 +182,19 @@ class PathMapping:
         """Map one item of a list the (definite) array path names, exactly; ResultError as Harness fails."""
         return self._map_exactly(None, item, index, True)
 
-    def apply(self, payload: Any) -> MappingResult:
+    def apply(self, payload: Any, *, release: bool = False) -> MappingResult:
+        """Map the payload's items. ``release``: the caller needs the payload no more, so each item
+        of the list the array path names is let go of once mapped; a big tree and its artifacts are
+        then never held whole together."""
         try:
-            return self._apply(payload)
+            return self._apply(payload, release)
         except RecursionError:
             # Only a value nested ~1,000 levels deep gets here (its Java text, or a message).
             raise ResultError(
                 "a value in the result is nested too deeply to map (over ~1,000 levels)", kind="mapping"
             ) from None
 
-    def _apply(self, payload: Any) -> MappingResult:
+    def _apply(self, payload: Any, release: bool) -> MappingResult:
         try:
             children = self._children(payload)
         except PathNotFound as exc:
@@ -200,9 +203,12 @@ class PathMapping:
                 reason=exc.message,
                 kind="mapping",
             ) from None
-        direct_list = (
-            self.array_path.definite and isinstance(evaluate(self.array_path, payload), list) if children else False
-        )
+        listed = evaluate(self.array_path, payload) if children and self.array_path.definite else None
+        direct_list = isinstance(listed, list)
+        if release and isinstance(listed, list):
+            children = listed  # the payload's own list, the same items in the same order
+        else:
+            release = False
         pairs: list[tuple[int, Any, dict[str, str]]] = []
         fast = self._map_item if direct_list else None
         for i, item in enumerate(children):
@@ -214,6 +220,8 @@ class PathMapping:
             else:
                 version, metadata = self._map_exactly(payload, item, i, direct_list)
             pairs.append((i, version, metadata))
+            if release:
+                children[i] = None
         return dedupe(pairs, len(children))
 
 

@@ -8,22 +8,26 @@ symlinks, must be a regular file, and is read up to a size cap.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
 import stat
 
 from .errors import ResultError
+from .streamed import DECODER
+from .streamed import decode as decode_streamed
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Generator
     from typing import Any
 
     from .mapping import MappingResult, PathMapping
 
 DEFAULT_MAX_RESULT_SIZE = 512 * 1024 * 1024
 PRUNE_MIN_BYTES = 1 << 20  # below this the exact way is as quick, and msgspec is not imported
+_PIECE = 1 << 20  # bytes read at a time where the whole value is built a piece at a time
 _WS = " \t\n\r"
 
 
@@ -67,8 +71,9 @@ class Payload:
         self.mapped = mapped
 
 
-def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> bytes:
-    """Read the result file: regular file only, never through a symlink, at most ``max_size``."""
+def _open_result(path: str, max_size: int) -> tuple[int, int]:
+    """Open the result file: regular file only, never through a symlink, at most ``max_size``;
+    return the descriptor and the size."""
     flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -100,36 +105,65 @@ def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> byt
                 "(raise max_result_size, --max-result-size)",
                 kind="result_too_large",
             )
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info.st_size
+
+
+def _grew(max_size: int) -> ResultError:
+    return ResultError(f"the result file grew past the {max_size}-byte cap while being read", kind="result_too_large")
+
+
+def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> bytes:
+    """Read the result file: regular file only, never through a symlink, at most ``max_size``."""
+    fd, size = _open_result(path, max_size)
+    try:
         # One read of the whole file: joining chunks would hold a large payload twice.
-        data = os.read(fd, info.st_size + 1)
-        if len(data) <= info.st_size:
+        data = os.read(fd, size + 1)
+        if len(data) <= size:
             return data
         chunks = [data]  # the file grew while we read it (a background writer)
         total = len(data)
         while chunk := os.read(fd, 1 << 20):
             total += len(chunk)
             if total > max_size:
-                raise ResultError(
-                    f"the result file grew past the {max_size}-byte cap while being read",
-                    kind="result_too_large",
-                )
+                raise _grew(max_size)
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
         os.close(fd)
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON (Jackson rejects it too)")
+def _result_pieces(path: str, max_size: int) -> Generator[bytes, None, None]:
+    """The result file's bytes a piece at a time, with the checks of ``read_result_bytes``."""
+    fd, _ = _open_result(path, max_size)
+    try:
+        total = 0
+        while piece := os.read(fd, _PIECE):
+            total += len(piece)
+            if total > max_size:
+                raise _grew(max_size)
+            yield piece
+    finally:
+        os.close(fd)
 
 
-_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+def _pieces_of(data: bytes) -> Generator[bytes, None, None]:
+    view = memoryview(data)
+    for start in range(0, len(view), _PIECE):
+        yield view[start : start + _PIECE]  # type: ignore[misc]
 
 
-def _position(text: str, index: int) -> str:
+def _position(text: str, index: int) -> tuple[int, int]:
+    """The line and column of ``index`` in ``text``, both from 1."""
     line = text.count("\n", 0, index) + 1
-    col = index - (text.rfind("\n", 0, index) + 1) + 1
-    return f"line {line}, column {col}"
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+def _at(text: str, index: int) -> str:
+    line, column = _position(text, index)
+    return f"line {line}, column {column}"
 
 
 def read_payload(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE, mapping: PathMapping | None = None) -> Payload:
@@ -137,16 +171,28 @@ def read_payload(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE, mapping: Pa
 
     With a ``mapping``, a large payload is first read the pruned way (``pruned``: only the fields
     the paths name, mapped in the same pass; ``Payload.mapped``) wherever the payload allows it.
+    Otherwise its whole value is built from the file a piece at a time (``streamed``), never
+    holding all of its text beside the tree; what neither can read is decoded whole, as ever.
     """
-    return _parse([read_result_bytes(path, max_size)], mapping, lambda: read_result_bytes(path, max_size))
+    return _parse(
+        [read_result_bytes(path, max_size)],
+        mapping,
+        lambda: read_result_bytes(path, max_size),
+        lambda: _result_pieces(path, max_size),
+    )
 
 
 def parse_payload(data: bytes, mapping: PathMapping | None = None) -> Payload:
     """Parse the bytes with Harness's (Jackson's) rules; return the value and any warnings."""
-    return _parse([data], mapping, lambda: data)
+    return _parse([data], mapping, lambda: data, lambda: _pieces_of(data))
 
 
-def _parse(holder: list[bytes], mapping: PathMapping | None, again: Callable[[], bytes]) -> Payload:
+def _parse(
+    holder: list[bytes],
+    mapping: PathMapping | None,
+    again: Callable[[], bytes],
+    pieces: Callable[[], Generator[bytes, None, None]],
+) -> Payload:
     head = holder[0][:512]
     size = len(holder[0])
     if mapping is not None and size >= PRUNE_MIN_BYTES:
@@ -156,8 +202,15 @@ def _parse(holder: list[bytes], mapping: PathMapping | None, again: Callable[[],
         mapped = reader.map(holder) if reader is not None else None
         if mapped is not None:
             return Payload(value=None, size=size, head=head, warnings=[], mapped=mapped)
-        if not holder:  # the pruned way let go of the bytes before it found it could not map them
-            holder.append(again())
+    if size >= PRUNE_MIN_BYTES:  # the whole value, built without holding the whole text
+        holder.clear()
+        with contextlib.closing(pieces()) as stream:
+            streamed = decode_streamed(stream, head)
+        if streamed is not None:
+            value, ignored = streamed
+            return Payload(value=value, size=size, head=head, warnings=[] if ignored is None else [_ignored(*ignored)])
+    if not holder:  # a way above let go of the bytes before it found it could not read them
+        holder.append(again())
     data = holder.pop()
     encoding = json.detect_encoding(data)
     try:
@@ -179,12 +232,12 @@ def _parse(holder: list[bytes], mapping: PathMapping | None, again: Callable[[],
             kind="result_not_json",
         )
     try:
-        value, end = _DECODER.raw_decode(text, start)
+        value, end = DECODER.raw_decode(text, start)
     except json.JSONDecodeError as exc:
         hint = " (is it an HTML error page? use curl --fail)" if text[start] == "<" else ""
         raise ResultError(
-            f"the result file is not valid JSON: {exc.msg} at {_position(text, exc.pos)}{hint}",
-            reason=f"Unexpected character at {_position(text, exc.pos)}",
+            f"the result file is not valid JSON: {exc.msg} at {_at(text, exc.pos)}{hint}",
+            reason=f"Unexpected character at {_at(text, exc.pos)}",
             kind="result_not_json",
         ) from None
     except ValueError as exc:
@@ -199,11 +252,14 @@ def _parse(holder: list[bytes], mapping: PathMapping | None, again: Callable[[],
         # Jackson reads a number token to its end: "123abc" is an error there, not trailing data.
         if isinstance(value, (int, float)) and not isinstance(value, bool) and rest == end:
             raise ResultError(
-                f"the result file is not valid JSON: unexpected character after a number at {_position(text, rest)}",
+                f"the result file is not valid JSON: unexpected character after a number at {_at(text, rest)}",
                 kind="result_not_json",
             )
-        warnings.append(
-            f"ignored {n - rest} characters after the first JSON value at {_position(text, rest)} "
-            "(Harness ignores them too)"
-        )
+        line, column = _position(text, rest)
+        warnings.append(_ignored(n - rest, line, column))
     return Payload(value=value, size=size, head=head, warnings=warnings)
+
+
+def _ignored(count: int, line: int, column: int) -> str:
+    where = f"line {line}, column {column}"
+    return f"ignored {count} characters after the first JSON value at {where} (Harness ignores them too)"

@@ -154,7 +154,7 @@ def test_a_source_is_read_the_pruned_way(tmp_path: Path, monkeypatch: pytest.Mon
     payload = tmp_path / "payload.json"
     payload.write_text(json.dumps({"items": items, "continuationToken": None}))
 
-    def disabled(self: PathMapping, value: Any) -> MappingResult:
+    def disabled(self: PathMapping, value: Any, **_: Any) -> MappingResult:
         raise AssertionError("the exact mapper ran")
 
     monkeypatch.setattr(PathMapping, "apply", disabled)
