@@ -74,6 +74,22 @@ def _delegate_row() -> tuple[str, bool, str]:
     return ("--tools delegate", True, detail)  # informational: the host profile still runs everything
 
 
+def _launcher_row() -> tuple[str, bool, str]:
+    """customsrc's launcher: informational (bubblewrap gives the same guarantees, ~5 ms slower a run)."""
+    from .machine import launcher
+
+    found = launcher()
+    if found is not None:
+        return ("launcher (basic, as root)", True, found)
+    if os.environ.get("CUSTOMSRC_LAUNCHER") == "off":
+        why = "off (CUSTOMSRC_LAUNCHER=off): bubblewrap starts every run"
+    elif not is_root() or bubblewrap() is None:
+        why = "not used: it stands in for bubblewrap as root only"
+    else:
+        why = "not built (needs cc and a /var/cache only root can write): bubblewrap starts runs, ~5 ms slower"
+    return ("launcher (basic, as root)", True, why)
+
+
 def checks() -> list[tuple[str, bool, str]]:
     """(name, works, detail) for each level and network mode, plus the tools behind them."""
     rows: list[tuple[str, bool, str]] = [
@@ -85,6 +101,7 @@ def checks() -> list[tuple[str, bool, str]]:
             bubblewrap()
             or ("missing: apt-get install bubblewrap" if tool("bwrap") is None else "installed, fails here"),
         ),
+        _launcher_row(),
         ("whole-run limits (cgroups)", cgroups() is None, cgroups() or _cgroup_detail()),
         (
             "user namespaces",

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 
 from .errors import SandboxError
-from .machine import bubblewrap, is_root, keyring_filter, pid_namespace_prefix, user_namespaces
+from .machine import bubblewrap, is_root, keyring_filter, launcher, pid_namespace_prefix, user_namespaces
 from .paths import tool
 from .sandbox import (
     HELPER_ENV,
@@ -166,17 +166,25 @@ class ConfinedLevel:
         if bwrap is None:
             prefix = _fallback_prefix(request.settings.network, request.uid)
             return Launch([*(prefix or []), *tail], dict(HELPER_ENV), request.workdir, code, names=names)
-        argv = [bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
+        fast = launcher() if request.uid is not None and not self.strict else None
+        argv = [fast or bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
         own = not request.workdir
-        if own or request.cgroup:
+        placed = fast is not None and bool(request.cgroup_procs)  # the launcher joins the group itself
+        hold = request.cgroup and not placed
+        if own or hold:
             argv += ["--info-fd", "4"]
-        if request.cgroup:
+        if hold:
             argv += ["--block-fd", "5"]
+        if placed:
+            for procs in request.cgroup_procs:
+                argv += ["--cgroup-procs", procs]
         seccomp = keyring_filter()
         if seccomp is not None:
             argv += ["--seccomp", "8"]
+        if fast is not None:  # customsrc's launcher drops to the run's uid itself
+            argv += ["--setuid", str(request.uid), "--setgid", str(request.uid)]
         argv.append("--")
-        if request.uid is not None:  # bubblewrap ran as root: drop to the run's uid, then the script
+        if request.uid is not None and fast is None:  # bubblewrap ran as root: drop to the run's uid, then the script
             unshare = tool("unshare")
             if unshare is None:
                 raise SandboxError("the sandbox needs unshare (util-linux) to drop root: apt-get install util-linux")
@@ -186,8 +194,9 @@ class ConfinedLevel:
             dict(HELPER_ENV),
             "/",
             code,
-            info=own or request.cgroup,
-            hold=request.cgroup,
+            info=own or hold,
+            hold=hold,
+            placed=placed,
             handshake=own,
             seccomp=seccomp,
             names=names,

@@ -7,12 +7,12 @@ limits); ``levels`` the levels themselves, ``machine`` what this machine can do.
 * ``off``    -- a plain child process with the caller's whole environment, as a delegate runs it;
   only its own PID namespace (``unshare --pid --kill-child``, no new ``/proc``) so that nothing it
   starts outlives the run.
-* ``basic``  -- a world of its own (bubblewrap): own PID namespace and ``/proc``, private
-  ``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run/lock`` and work directory (size-capped tmpfs, gone
-  with the run),
-  home folders and the project hidden, IPC and hostname of its own; as root, a uid of its own from
-  a pool (``uidpool``) and a control group of its own (``cgroup``: memory and processes for the
-  run as a whole); an explicit environment.
+* ``basic``  -- a world of its own (bubblewrap; as root, customsrc's launcher where it can be
+  built: ``machine.launcher``, the same options and guarantees at a fifth of the cost): own PID
+  namespace and ``/proc``, private ``/tmp``, ``/var/tmp``, ``/dev/shm``, ``/run/lock`` and work
+  directory (size-capped tmpfs, gone with the run), home folders and the project hidden, IPC and
+  hostname of its own; as root, a uid of its own from a pool (``uidpool``) and a control group
+  of its own (``cgroup``: memory and processes for the run as a whole); an explicit environment.
 * ``strict`` -- ``basic`` with the whole filesystem read-only (but the work directory), a minimal
   ``/dev``, ``/run``, ``/srv``, ``/mnt``, ``/media`` hidden too, and no capabilities.
 
@@ -173,6 +173,7 @@ class Request(NamedTuple):
     uid: int | None = None  # the run's own uid when customsrc is root
     cgroup: bool = False  # the run has a control group of its own: limits are whole-run
     tmpdir: str = "/tmp"  # where runs on the host keep their work directories (hidden from this one)
+    cgroup_procs: tuple[str, ...] = ()  # the run's control groups' cgroup.procs files
 
 
 class Launch(NamedTuple):
@@ -187,6 +188,7 @@ class Launch(NamedTuple):
     handshake: bool = False  # the preamble says it is ready on fd 6 and waits for a byte on fd 7
     seccomp: bytes | None = None  # a seccomp program bubblewrap reads from fd 8 (--seccomp)
     names: tuple[str, ...] = ()  # the variables the script gets (names only)
+    placed: bool = False  # the launch puts itself in the run's control group (customsrc's launcher)
 
 
 if TYPE_CHECKING:

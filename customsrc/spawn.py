@@ -102,7 +102,7 @@ def spawn(launch: Launch) -> tuple[Child, Ends]:
     argv = launch.argv
     helper = os.path.basename(argv[0]) if argv else ""
     ends = Ends()
-    if launch.preamble is None and helper not in ("unshare", "bwrap"):
+    if launch.preamble is None and helper not in ("unshare", "bwrap", "customsrc-launch"):
         env = tool("env")
         if env is None:
             raise SandboxError("the runner needs env (coreutils) to start a script in its folder")
@@ -214,7 +214,7 @@ def start(launch: Launch, group: RunGroup | None, work: Workdir | SandboxDir | N
     script runs. A failure on the way kills what was started."""
     child, ends = spawn(launch)
     try:
-        _hand_over(child, group, ends, work, deadline)
+        _hand_over(child, None if launch.placed else group, ends, work, deadline)
     except BaseException:
         kill_group(child.pid, signal.SIGKILL)
         child.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,21 @@ def harness() -> dict[str, object]:
         pytest.skip("Harness's published schema is not beside this checkout (../shared/harness-schema)")
     schema: dict[str, object] = json.loads(HARNESS_SCHEMA.read_text())
     return schema
+
+
+@pytest.fixture(params=["customsrc-launch", "bubblewrap"])
+def launcher(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test with each way ``basic`` starts a script as root: customsrc's own launcher
+    (where it can be built) and bubblewrap (``CUSTOMSRC_LAUNCHER=off``); both must hold."""
+    from customsrc import machine
+
+    if request.param == "bubblewrap":
+        monkeypatch.setenv("CUSTOMSRC_LAUNCHER", "off")
+    else:
+        monkeypatch.delenv("CUSTOMSRC_LAUNCHER", raising=False)
+    machine._probes.pop("launcher", None)
+    yield request.param
+    machine._probes.pop("launcher", None)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

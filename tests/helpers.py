@@ -89,8 +89,9 @@ class CLI:
         return write_yaml(self.tmp_path / name, source_doc(script, **kwargs))
 
     def environment(self, env: dict[str, str] | None = None) -> dict[str, str]:
-        """This process's environment without any CUSTOMSRC_* variable, plus ``env``."""
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_")}
+        """This process's environment without any CUSTOMSRC_* variable (but the machine's choice of
+        launcher, ``CUSTOMSRC_LAUNCHER``), plus ``env``."""
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("CUSTOMSRC_") or k == "CUSTOMSRC_LAUNCHER"}
         full_env.update(env or {})
         return full_env
 

@@ -22,6 +22,7 @@ from . import servers
 from .helpers import CLI, marker, need, processes_with
 
 CONFINED = ["basic", "strict"]
+pytestmark = pytest.mark.usefixtures("launcher")  # each attack against both ways basic starts a script
 RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
 
 

@@ -22,6 +22,7 @@ from customsrc.machine import bubblewrap
 from .helpers import CLI, ROOT, marker, need, processes_with, source_doc, wait_for_process, write_yaml
 
 CONFINED = ["basic", "strict"]
+pytestmark = pytest.mark.usefixtures("launcher")  # each attack against both ways basic starts a script
 RESULT = 'echo \'[{"version": "1"}]\' > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="this attack is on customsrc running as root")
 

@@ -1,0 +1,138 @@
+"""customsrc's launcher (customsrc/launch.c): how basic starts a script as root where it can be
+built, and what it refuses. The attacks of isolation_test.py and hostile_test.py run against it and
+against bubblewrap (the ``launcher`` fixture); these are about the launcher itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from customsrc.machine import bubblewrap
+
+from .helpers import CLI, marker, need, processes_with, wait_for_process
+from .isolation_test import RESULT, ROOT_ONLY, run, versions
+
+
+@pytest.fixture
+def built(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The launcher, built here whatever CUSTOMSRC_LAUNCHER says (these tests are about it)."""
+    from customsrc import machine
+
+    monkeypatch.delenv("CUSTOMSRC_LAUNCHER", raising=False)
+    monkeypatch.delitem(machine._probes, "launcher", raising=False)
+    found = machine.launcher()
+    need(found, "customsrc's launcher (root, bubblewrap and a C compiler)", "apt-get install gcc bubblewrap")
+    assert found is not None
+    return found
+
+
+# -- customsrc's launcher: basic as root, without bubblewrap's cost ------------------------------
+
+
+@ROOT_ONLY
+def test_basic_as_root_starts_the_script_the_way_the_machine_allows(cli: CLI, launcher: str) -> None:
+    """The first process of the run's PID namespace is customsrc's launcher where it can be built
+    (root, a C compiler), bubblewrap with CUSTOMSRC_LAUNCHER=off: the attacks in this file and in
+    hostile_test.py run against each."""
+    from customsrc.machine import launcher as built
+
+    if launcher == "customsrc-launch":
+        need(built(), "customsrc's launcher (root, bubblewrap and a C compiler)", "apt-get install gcc bubblewrap")
+    need(bubblewrap(), "bubblewrap (a working bwrap)", "apt-get install bubblewrap")
+    first = 'first=$(tr "\\0" "\\n" < /proc/1/cmdline | head -n 1)\n'
+    echo = 'echo "[{\\"version\\": \\"${first##*/}\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    code, doc, err = run(cli, first + echo)
+    assert code == 0, err
+    assert versions(doc) == ["customsrc-launch" if launcher == "customsrc-launch" else "bwrap"]
+    code, doc, err = run(cli, first + echo, "--sandbox", "strict")
+    assert code == 0, err
+    assert versions(doc) == ["bwrap"]  # strict is bubblewrap's alone
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--setuid", "0", "--setgid", "0"], "never runs as root"),
+        (["--setuid", "60000"], "never runs as root"),  # no --setgid: root's group kept
+        (["--setuid", "60000", "--setgid", "60000", "--bogus"], "unknown option --bogus"),
+        (["--setuid", "60000", "--setgid", "60000", "--dev-bind", "/etc", "/etc"], "only / on /"),
+        (["--setuid", "60000", "--setgid", "60000", "--perms", "99", "--dir", "/tmp/x"], "not an octal mode"),
+    ],
+)
+def test_the_launcher_refuses_what_it_does_not_do(built: str, args: list[str], says: str) -> None:
+    """The launcher takes only the bubblewrap options customsrc passes at basic, and never starts
+    the script as root: anything else ends it before any namespace is made, with one line."""
+    done = subprocess.run([built, *args, "--", "id", "-u"], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.startswith("customsrc-launch: ") and says in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1
+
+
+@ROOT_ONLY
+def test_the_launchers_first_process_keeps_nothing_the_script_could_take(cli: CLI, built: str) -> None:
+    """pid 1 of the run stays root while the script runs: it must hold none of the run's
+    descriptors (the preamble's memfd carries the secrets), and its environment is the fixed one
+    every privileged helper gets. Seen from the host, as root."""
+    tag = marker()
+    path = cli.source(f"( exec -a {tag} sleep 300 ) &\nwait\n" + RESULT, array="$", version_path="version")
+    proc = cli.start("run", str(path), "--secret", "TOKEN=s3cr3t-value", stdout=subprocess.DEVNULL)
+    try:
+        wait_for_process(tag, 20)
+        (script,) = processes_with(tag)
+        init = _first_of_namespace(script)
+        cmdline, environ = (Path(f"/proc/{init}/{name}").read_bytes() for name in ("cmdline", "environ"))
+        assert cmdline.split(b"\0")[0].endswith(b"customsrc-launch")
+        assert os.listdir(f"/proc/{init}/fd") == []
+        assert sorted(environ.split(b"\0")[:-1]) == [b"BASH_ENV=/dev/fd/3", b"PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+        assert b"s3cr3t" not in environ + cmdline
+        assert os.stat(f"/proc/{script}").st_uid != 0  # the script is not root
+    finally:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
+def _first_of_namespace(pid: int) -> int:
+    """The host pid of the first process of ``pid``'s PID namespace (its ancestor that is pid 1 there)."""
+    while True:
+        with open(f"/proc/{pid}/status") as status:
+            fields = dict(line.rstrip("\n").split(":\t", 1) for line in status if ":\t" in line)
+        if fields["NSpid"].split()[-1] == "1":
+            return pid
+        pid = int(fields["PPid"])
+
+
+@ROOT_ONLY
+def test_a_launcher_is_only_taken_from_a_folder_no_one_else_can_write(
+    monkeypatch: pytest.MonkeyPatch, built: str
+) -> None:
+    """customsrc runs the launcher as root: one planted by another user (a folder on the way
+    that others can write) is never run, nor built there; the same layout under root's own
+    folders is (the control)."""
+    import shutil
+    import tempfile
+
+    from customsrc import machine
+
+    name = os.path.relpath(built, machine.LAUNCHER_CACHE)  # launch-<digest>/customsrc-launch
+    planted_in = tempfile.mkdtemp(dir="/var/tmp")  # /var/tmp: anyone may make folders there
+    safe_in = tempfile.mkdtemp(dir="/var/cache")
+    try:
+        for base in (planted_in, safe_in):
+            os.makedirs(os.path.join(base, "customsrc", os.path.dirname(name)), mode=0o755)
+            shutil.copy(built, os.path.join(base, "customsrc", name))
+        for base, used in ((planted_in, False), (safe_in, True)):
+            monkeypatch.setattr(machine, "LAUNCHER_CACHE", os.path.join(base, "customsrc"))
+            machine._probes.pop("launcher", None)
+            assert (machine.launcher() == os.path.join(base, "customsrc", name)) is used, base
+        os.chmod(os.path.join(safe_in, "customsrc"), 0o777)  # the cache itself writable by others
+        machine._probes.pop("launcher", None)
+        assert machine.launcher() is None
+    finally:
+        shutil.rmtree(planted_in, ignore_errors=True)
+        shutil.rmtree(safe_in, ignore_errors=True)
+        machine._probes.pop("launcher", None)
