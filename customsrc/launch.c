@@ -6,12 +6,14 @@
  * customsrc.levels passes there, with the same meaning, plus --setuid/--setgid. customsrc builds it
  * on first use (customsrc.machine.launcher) and falls back to bubblewrap wherever it cannot.
  *
- *   outer (the process customsrc started) -- clone(new PID, mount, IPC, UTS, cgroup [, net])
- *     init (pid 1 of the new PID namespace, root): waits for --block-fd (customsrc puts it in the
- *          run's control group), makes the mounts, forks the script, closes every descriptor and
- *          reaps until the script ends; its exit ends every process left in the namespace.
- *       script: new session, no supplementary groups, --setgid, --setuid (checked), no new
- *               privileges, the --seccomp filter, exec.
+ *   outer (the process customsrc started) -- clone(new PID, mount, IPC, UTS [, net])
+ *     init (pid 1 of the new PID namespace): joins the run's control groups (--cgroup-procs; or
+ *          waits on --block-fd while customsrc puts it there), then its own cgroup namespace,
+ *          makes the mounts (nosuid everywhere), forks the script, then closes every descriptor,
+ *          becomes nobody without capabilities or new privileges, and reaps until the script
+ *          ends; its exit ends every process left in the namespace.
+ *       script: new session, descriptors 9 and up closed, no supplementary groups, --setgid,
+ *               --setuid (checked), no new privileges, the --seccomp filter, exec.
  *
  * Errors: a message on stderr, "customsrc-launch: ...", and exit 1 (before the script runs).
  */
@@ -47,6 +49,7 @@
 #define ATTR_RDONLY 0x00000001ULL
 #define ATTR_NOSUID 0x00000002ULL
 #define ATTR_NODEV 0x00000004ULL
+#define NOBODY 65534
 
 struct attr {
     unsigned long long set, clear, propagation, userns_fd;
@@ -195,9 +198,9 @@ static void close_from(int lowest) {
 }
 
 int main(int argc, char **argv) {
-    static struct op ops[256];
+    struct op *ops = calloc((size_t)argc, sizeof *ops); /* at most one a argument */
     int count = 0, mode = -1, info_fd = -1, block_fd = -1, seccomp_fd = -1, new_session = 0;
-    int flags = SIGCHLD | CLONE_NEWNS, die_with_parent = 0;
+    int flags = SIGCHLD | CLONE_NEWNS, die_with_parent = 0, new_cgroup_ns = 0;
     long uid = -1, gid = -1;
     const char *groups[8];
     int group_count = 0;
@@ -220,7 +223,7 @@ int main(int argc, char **argv) {
         } else if (!strcmp(arg, "--unshare-uts")) {
             flags |= CLONE_NEWUTS;
         } else if (!strcmp(arg, "--unshare-cgroup-try")) {
-            flags |= CLONE_NEWCGROUP;
+            new_cgroup_ns = 1;
         } else if (!strcmp(arg, "--unshare-net")) {
             flags |= CLONE_NEWNET;
         } else if (!strcmp(arg, "--die-with-parent")) {
@@ -244,16 +247,12 @@ int main(int argc, char **argv) {
             size = argv[i];
         } else if (!strcmp(arg, "--proc") || !strcmp(arg, "--tmpfs") || !strcmp(arg, "--dir")) {
             NEED(1);
-            if (count == (int)(sizeof ops / sizeof *ops))
-                fail("too many mounts");
             enum kind kind = arg[2] == 'p' ? PROC : arg[2] == 't' ? TMPFS : DIR_;
             ops[count++] = (struct op){kind, NULL, argv[++i], mode < 0 ? 0755 : mode, kind == TMPFS ? size : NULL, -1};
             mode = -1;
             size = NULL;
         } else if (!strcmp(arg, "--bind") || !strcmp(arg, "--ro-bind")) {
             NEED(2);
-            if (count == (int)(sizeof ops / sizeof *ops))
-                fail("too many mounts");
             ops[count++] = (struct op){arg[2] == 'r' ? RO_BIND : BIND, argv[i + 1], argv[i + 2], 0, NULL, -1};
             i += 2;
         } else if (!strcmp(arg, "--chdir")) {
@@ -307,13 +306,6 @@ int main(int argc, char **argv) {
         close(seccomp_fd);
     }
 
-    /* Join the run's control groups before anything of the run exists: all it starts is counted. */
-    for (int i = 0; i < group_count; i++) {
-        int fd = open(groups[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || write(fd, "0", 1) != 1)
-            fail("cannot join the control group %s", groups[i]);
-        close(fd);
-    }
     pid_t init = (pid_t)syscall(SYS_clone, (unsigned long)flags, NULL, NULL, NULL, 0UL);
     if (init < 0)
         fail("cannot make the run's namespaces");
@@ -348,8 +340,20 @@ int main(int argc, char **argv) {
             _exit(1); /* customsrc is gone: nothing to run for */
         close(block_fd);
     }
+    /* The run's control groups, before anything of the run is made: all of it is counted there
+     * (this process and the script; not the outer one, which customsrc counts as its own). */
+    for (int i = 0; i < group_count; i++) {
+        int fd = open(groups[i], O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || write(fd, "0", 1) != 1)
+            fail("cannot join the control group %s", groups[i]);
+        close(fd);
+    }
+    if (new_cgroup_ns && unshare(CLONE_NEWCGROUP) != 0 && errno != EINVAL)
+        fail("cannot make the run's cgroup namespace");
+    errno = 0;
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
         fail("cannot make the mounts private");
+    set_attr("/", ATTR_NOSUID); /* as bubblewrap: no set-user-ID program gains anything here */
     for (int i = 0; i < count; i++)
         if ((ops[i].kind == BIND || ops[i].kind == RO_BIND) &&
             (ops[i].source_fd = open(ops[i].src, O_PATH | O_CLOEXEC)) < 0)
@@ -367,6 +371,7 @@ int main(int argc, char **argv) {
     if (script == 0) {
         if (new_session && setsid() < 0)
             fail("cannot start a new session");
+        close_from(9); /* the script gets 0-3, 6 and 7 from customsrc, nothing else it had */
         if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0)
             fail("cannot drop to uid %ld", uid);
         if (getuid() != (uid_t)uid || geteuid() != (uid_t)uid || getegid() != (gid_t)gid || setuid(0) == 0)
@@ -378,8 +383,18 @@ int main(int argc, char **argv) {
         execvp(command[0], command);
         fail("cannot run %s", command[0]);
     }
-    /* init keeps nothing the script was given (the preamble's memfd among it) */
+    /* init keeps nothing the script was given (the preamble's memfd among it), and nothing of root:
+     * it only reaps. Changing its uid clears the parent-death signal: set again. */
     close_from(0);
+    struct {
+        unsigned int version;
+        int pid;
+    } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
+    unsigned int no_caps[6] = {0};
+    if (setgroups(0, NULL) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 || setresuid(NOBODY, NOBODY, NOBODY) != 0 ||
+        syscall(SYS_capset, &header, no_caps) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        (die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0))
+        kill(script, SIGKILL); /* never left holding root beside the script */
     for (;;) {
         int status;
         pid_t done = waitpid(-1, &status, 0);

@@ -176,14 +176,16 @@ def _built_launcher() -> str | None:
     building = tempfile.mkdtemp(prefix=".build-", dir=LAUNCHER_CACHE)  # 0700: no one else sees it half-made
     try:
         os.chmod(building, 0o755)  # noqa: S103 - root's, read and run by root; no one may write it
-        if not _works([compiler, "-O2", "-o", f"{building}/customsrc-launch", source]):
+        made = f"{building}/customsrc-launch"
+        # Linked statically where the C library allows it: ~0.3 ms less a run (no dynamic loader).
+        if not _works([compiler, "-O2", "-static", "-o", made, source]) and not _works(
+            [compiler, "-O2", "-o", made, source]
+        ):
             return None
-        os.chmod(f"{building}/customsrc-launch", 0o755)  # noqa: S103 - as above
+        os.chmod(made, 0o755)  # noqa: S103 - as above
         with contextlib.suppress(OSError):  # another process may have built it meanwhile: theirs is as good
             os.rename(building, folder)
-        for old in os.listdir(LAUNCHER_CACHE):  # builds of an earlier launch.c
-            if old.startswith("launch-") and old != os.path.basename(folder):
-                shutil.rmtree(os.path.join(LAUNCHER_CACHE, old), ignore_errors=True)
+        # Builds of other versions stay: a long-lived process (watch, a worker) still runs its own.
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return target if all(_root_only(p) for p in (LAUNCHER_CACHE, folder, target)) else None

@@ -142,7 +142,10 @@ def spawn(launch: Launch) -> tuple[Child, Ends]:
         if launch.handshake:
             ends.ready = pipe(False, 6)
             ends.go = pipe(True, 7)
-        pid = os.posix_spawn(argv[0], argv, launch.env, file_actions=actions, setsid=True)
+        actions += [(os.POSIX_SPAWN_CLOSE, fd) for fd in _inherited(set(child_ends))]
+        # Default dispositions for the signals Python ignores (as subprocess restores them).
+        default = (signal.SIGPIPE, signal.SIGXFSZ)
+        pid = os.posix_spawn(argv[0], argv, launch.env, file_actions=actions, setsid=True, setsigdef=default)
     except BaseException:
         for fd in opened:
             with contextlib.suppress(OSError):
@@ -153,6 +156,22 @@ def spawn(launch: Launch) -> tuple[Child, Ends]:
             with contextlib.suppress(OSError):
                 os.close(fd)
     return Child(pid, out_read, err_read), ends
+
+
+def _inherited(ours: set[int]) -> list[int]:
+    """Descriptors above 8 this process would pass on (not close-on-exec) but for the launch's own:
+    a caller's lock file, log pipe or socket never reaches a script."""
+    import fcntl
+
+    found = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc/self/fd"):
+            fd = int(name)
+            if fd > 8 and fd not in ours:
+                with contextlib.suppress(OSError):
+                    if not fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC:
+                        found.append(fd)
+    return found
 
 
 def _read_until(fd: int, done: Callable[[bytes], bool], deadline: float) -> bytes:
@@ -187,6 +206,9 @@ def _hand_over(
                 group.place(child.pid)
         if ends.info < 0:
             return
+        ready = None
+        if ends.hold < 0 and ends.ready >= 0:  # nothing to do until the script's bash is ready: wait once
+            ready = _read_until(ends.ready, bool, deadline)
         data = _read_until(ends.info, lambda d: b"}" in d, deadline)
         found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
         sandbox_pid = int(found.group(1)) if found else None
@@ -198,7 +220,9 @@ def _hand_over(
                 os.write(ends.hold, b"1")
         if ends.ready < 0 or sandbox_pid is None or not isinstance(work, SandboxDir):
             return
-        if _read_until(ends.ready, bool, deadline) != b".":
+        if ready is None:
+            ready = _read_until(ends.ready, bool, deadline)
+        if ready != b".":
             return  # the sandbox failed (or the run timed out) before its script could start
         try:
             work.attach(sandbox_pid)

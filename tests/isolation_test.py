@@ -656,3 +656,76 @@ def test_an_allowed_folder_deep_under_a_private_temp_is_readable(cli: CLI, tmp_p
     # Control: without the allowance the folder is out of sight.
     code, doc, _err = run(cli, script, "--sandbox", level)
     assert code == 3 and doc["artifacts"] == []
+
+
+# -- what the script inherits from customsrc's own process ----------------------------------------
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_a_descriptor_customsrc_inherits_never_reaches_the_script(cli: CLI, tmp_path: Path, level: str) -> None:
+    """A caller's open descriptor (a cron job's lock file, a CI log pipe) is not the script's: at
+    every level it is closed in the script, so a script running as another uid cannot write
+    through root's descriptor."""
+    import fcntl
+    import sys
+
+    target = tmp_path / "root-only.log"
+    target.write_text("")
+    target.chmod(0o600)
+    opened = os.open(target, os.O_WRONLY | os.O_APPEND)
+    fd = fcntl.fcntl(opened, fcntl.F_DUPFD, 20)  # above the numbers the launch itself uses
+    os.close(opened)
+    try:
+        subprocess.run(["bash", "-c", f"echo control >&{fd}"], pass_fds=(fd,), check=True)  # the attack is real
+        path = cli.source(f"echo leaked >&{fd}\n" + RESULT, array="$", version_path="version")
+        done = subprocess.run(
+            [sys.executable, "-m", "customsrc.cli", "run", str(path), "--sandbox", level],
+            pass_fds=(fd,),
+            env=cli.environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(fd)
+    assert done.returncode == 0, done.stderr
+    assert target.read_text() == "control\n"
+
+
+@pytest.mark.parametrize("level", ["off", *CONFINED])
+def test_the_script_gets_default_signal_dispositions(cli: CLI, level: str) -> None:
+    """Python ignores SIGPIPE (and customsrc may run under a caller that ignores SIGXFSZ); a
+    script gets them at their defaults, as on a delegate, so `yes | head -1` ends."""
+    import signal
+
+    status = Path("/proc/self/status").read_text().splitlines()
+    ignored = int(next(line for line in status if line.startswith("SigIgn:")).split()[1], 16)
+    assert ignored & (1 << (signal.SIGPIPE - 1))  # the control: this process does ignore SIGPIPE
+    script = "mask=$(awk '/^SigIgn:/ {print $2}' /proc/self/status)\n"
+    script += 'echo "[{\\"version\\": \\"$mask\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    code, doc, err = run(cli, script, "--sandbox", level)
+    assert code == 0, err
+    mask = int(versions(doc)[0], 16)
+    assert not mask & ((1 << (signal.SIGPIPE - 1)) | (1 << (signal.SIGXFSZ - 1))), hex(mask)
+
+
+@ROOT_ONLY
+def test_the_process_limit_counts_the_run_alone(cli: CLI) -> None:
+    """--max-processes counts the run's own processes (its first one and the script's), not the
+    launcher customsrc started outside it: 3 leaves room for bash and one command."""
+    code, doc, err = run(cli, "/bin/true\n" + RESULT, "--sandbox", "basic", "--max-processes", "3")
+    assert code == 0, err
+    assert versions(doc) == ["1"]
+
+
+def test_hundreds_of_allowed_folders(cli: CLI, tmp_path: Path) -> None:
+    folders = []
+    for n in range(300):
+        folder = tmp_path / "allowed" / f"f{n}"
+        folder.mkdir(parents=True)
+        (folder / "x").write_text(str(n))
+        folders += ["--allow-read", str(folder)]
+    script = f"cat {tmp_path}/allowed/f299/x > /dev/null\n" + RESULT
+    code, doc, err = run(cli, script, "--sandbox", "basic", *folders)
+    assert code == 0, err
+    assert versions(doc) == ["1"]

@@ -90,6 +90,10 @@ def test_the_launchers_first_process_keeps_nothing_the_script_could_take(cli: CL
         assert os.listdir(f"/proc/{init}/fd") == []
         assert sorted(environ.split(b"\0")[:-1]) == [b"BASH_ENV=/dev/fd/3", b"PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
         assert b"s3cr3t" not in environ + cmdline
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{init}/status").read_text().splitlines())
+        assert status["Uid"].split() == ["65534"] * 4  # nobody, reaping: nothing of root left
+        assert int(status["CapEff"], 16) == int(status["CapPrm"], 16) == 0
+        assert status["NoNewPrivs"].strip() == "1"
         assert os.stat(f"/proc/{script}").st_uid != 0  # the script is not root
     finally:
         proc.kill()
@@ -136,3 +140,15 @@ def test_a_launcher_is_only_taken_from_a_folder_no_one_else_can_write(
         shutil.rmtree(planted_in, ignore_errors=True)
         shutil.rmtree(safe_in, ignore_errors=True)
         machine._probes.pop("launcher", None)
+
+
+@ROOT_ONLY
+def test_nothing_the_launcher_mounts_honours_set_user_id(cli: CLI, built: str) -> None:
+    """Every mount the script sees is nosuid (besides no-new-privileges): a set-user-ID program
+    found anywhere gains nothing. (bubblewrap leaves /dev/shm and /dev/pts without it at basic;
+    no-new-privileges holds there.)"""
+    script = "suid=$(awk '{print $6}' /proc/self/mountinfo | grep -vc nosuid)\n"
+    script += 'echo "[{\\"version\\": \\"$suid\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    code, doc, err = run(cli, script)
+    assert code == 0, err
+    assert versions(doc) == ["0"]
