@@ -35,6 +35,8 @@ WINDOW = 1 << 22  # characters of text held at a time; a value bigger than this 
 _TAIL = 1 << 16  # where the last comma after a closing bracket is looked for first
 _NOT_WS = re.compile(r"[^ \t\n\r]")
 _CUT = re.compile(r"[}\]][ \t\n\r]*,[ \t\n\r]*[{\[]")  # an element closing and the next opening
+_COMMA = re.compile(",")  # between elements that are not containers
+_MEMBER = re.compile(r',[ \t\n\r]*"')  # a member ending and the next key starting
 _NUMBER_GOES_ON = frozenset("0123456789.eE+-")  # after "1" or "1.5e" the window may cut a number short
 _TRIES = 3  # places tried in a window before its elements are decoded one by one
 
@@ -129,27 +131,28 @@ def _value(t: _Text, i: int) -> tuple[Any, int]:
             i = t.more(i, 2 * (len(text) - i))
 
 
-def _run(t: _Text, i: int) -> tuple[list[Any], int] | None:
-    """The elements from ``i`` (an element's start) up to one of the last places in the window where
-    an element closes and another opens, decoded in one call, and the index of the comma between
-    them (or of the array's own ``]``, where it comes first); None where no such place decodes."""
+def _run(t: _Text, i: int, brackets: str, places: re.Pattern[str]) -> tuple[Any, int] | None:
+    """The elements (or members) from ``i``, where one starts, up to one of the last ``places`` in the
+    window where one ends and the next starts, decoded in one call as the container ``brackets``
+    make; and the index of the comma there (or of the container's own end, where it comes first).
+    None where no such place decodes."""
     text = t.text
     if t.dropped + len(text) <= t.tried:
         return None  # this window's places were tried already
     t.tried = t.dropped + len(text)
     cuts: list[int] = []
     for start in (max(i, len(text) - _TAIL), i):
-        cuts = [m.end() for m in _CUT.finditer(text, start)]
+        cuts = [m.end() for m in places.finditer(text, start)]
         if cuts or start == i:
             break
     for cut in reversed(cuts[-_TRIES:]):
         comma = text.rindex(",", i, cut)
         try:
-            values, end = _decode(f"[{text[i:comma]}]")
-        except json.JSONDecodeError:  # the bracket was inside a string, or deeper than the elements
+            part, end = _decode(f"{brackets[0]}{text[i:comma]}{brackets[1]}")
+        except json.JSONDecodeError:  # the comma was inside a string, or deeper than the elements
             continue
         t.tried = -1
-        return values, i + end - 2  # the closing bracket's place in the text: the comma or the real ]
+        return part, i + end - 2  # the closing bracket's place in the text: the comma or the real one
     return None
 
 
@@ -161,7 +164,7 @@ def _array(t: _Text, i: int) -> tuple[list[Any], int]:
     while True:
         if len(t.text) - i < t.window // 2 and not t.done:
             i = t.more(i, t.window)
-        run = _run(t, i) if t.text[i] in "{[" else None
+        run = _run(t, i, "[]", _CUT if t.text[i] in "{[" else _COMMA)
         if run is None:
             value, i = _value(t, i)
             out.append(value)
@@ -184,6 +187,19 @@ def _object(t: _Text, i: int) -> tuple[dict[str, Any], int]:
     while True:
         if c != '"':
             raise _Fail
+        if len(t.text) - i < t.window // 2 and not t.done:
+            i = t.more(i, t.window)
+        run = _run(t, i, "{}", _MEMBER)
+        if run is not None:
+            members, i = run
+            out.update(members)  # a key already there keeps its place and takes the last value
+            i, c = t.next(i)
+            if c == "}":
+                return out, i + 1
+            if c != ",":
+                raise _Fail
+            i, c = t.next(i + 1)
+            continue
         key, i = _key(t, i)
         i, c = t.next(i)
         if c != ":":
