@@ -162,8 +162,7 @@ def _array(t: _Text, i: int) -> tuple[list[Any], int]:
     if c == "]":
         return out, i + 1
     while True:
-        if len(t.text) - i < t.window // 2 and not t.done:
-            i = t.more(i, t.window)
+        i = _held(t, i)
         run = _run(t, i, "[]", _CUT if t.text[i] in "{[" else _COMMA)
         if run is None:
             value, i = _value(t, i)
@@ -171,12 +170,9 @@ def _array(t: _Text, i: int) -> tuple[list[Any], int]:
         else:
             values, i = run
             out += values
-        i, c = t.next(i)
-        if c == "]":
-            return out, i + 1
-        if c != ",":
-            raise _Fail
-        i, _ = t.next(i + 1)
+        ended, i = _step(t, i, "]")
+        if ended:
+            return out, i
 
 
 def _object(t: _Text, i: int) -> tuple[dict[str, Any], int]:
@@ -185,34 +181,40 @@ def _object(t: _Text, i: int) -> tuple[dict[str, Any], int]:
     if c == "}":
         return out, i + 1
     while True:
-        if c != '"':
+        if t.text[i] != '"':
             raise _Fail
-        if len(t.text) - i < t.window // 2 and not t.done:
-            i = t.more(i, t.window)
+        i = _held(t, i)
         run = _run(t, i, "{}", _MEMBER)
         if run is not None:
             members, i = run
             out.update(members)  # a key already there keeps its place and takes the last value
+        else:
+            key, i = _key(t, i)
             i, c = t.next(i)
-            if c == "}":
-                return out, i + 1
-            if c != ",":
+            if c != ":":
                 raise _Fail
-            i, c = t.next(i + 1)
-            continue
-        key, i = _key(t, i)
-        i, c = t.next(i)
-        if c != ":":
-            raise _Fail
-        i, _ = t.next(i + 1)
-        value, i = _value(t, i)
-        out[key] = value  # a repeated key keeps its first place and its last value, as in the json module
-        i, c = t.next(i)
-        if c == "}":
-            return out, i + 1
-        if c != ",":
-            raise _Fail
-        i, c = t.next(i + 1)
+            i, _ = t.next(i + 1)
+            value, i = _value(t, i)
+            out[key] = value  # a repeated key keeps its first place and its last value, as in the json module
+        ended, i = _step(t, i, "}")
+        if ended:
+            return out, i
+
+
+def _held(t: _Text, i: int) -> int:
+    """``i`` after reading on where less than half a window is held from it."""
+    return t.more(i, t.window) if len(t.text) - i < t.window // 2 and not t.done else i
+
+
+def _step(t: _Text, i: int, close: str) -> tuple[bool, int]:
+    """After an element or member that ends at ``i``: (True, the index after ``close``) where the
+    container ends there, else (False, where the next one starts)."""
+    i, c = t.next(i)
+    if c == close:
+        return True, i + 1
+    if c != ",":
+        raise _Fail
+    return False, t.next(i + 1)[0]
 
 
 def _key(t: _Text, i: int) -> tuple[str, int]:
