@@ -710,15 +710,17 @@ def test_the_script_gets_default_signal_dispositions(cli: CLI, level: str) -> No
 
 
 @ROOT_ONLY
-def test_the_process_limit_counts_the_run_alone(cli: CLI) -> None:
+@pytest.mark.parametrize("level", ["basic"])
+def test_the_process_limit_counts_the_run_alone(cli: CLI, level: str) -> None:
     """--max-processes counts the run's own processes (its first one and the script's), not the
     launcher customsrc started outside it: 3 leaves room for bash and one command."""
-    code, doc, err = run(cli, "/bin/true\n" + RESULT, "--sandbox", "basic", "--max-processes", "3")
+    code, doc, err = run(cli, "/bin/true\n" + RESULT, "--sandbox", level, "--max-processes", "3")
     assert code == 0, err
     assert versions(doc) == ["1"]
 
 
-def test_hundreds_of_allowed_folders(cli: CLI, tmp_path: Path) -> None:
+@pytest.mark.parametrize("level", ["basic"])
+def test_hundreds_of_allowed_folders(cli: CLI, tmp_path: Path, level: str) -> None:
     folders = []
     for n in range(300):
         folder = tmp_path / "allowed" / f"f{n}"
@@ -726,6 +728,6 @@ def test_hundreds_of_allowed_folders(cli: CLI, tmp_path: Path) -> None:
         (folder / "x").write_text(str(n))
         folders += ["--allow-read", str(folder)]
     script = f"cat {tmp_path}/allowed/f299/x > /dev/null\n" + RESULT
-    code, doc, err = run(cli, script, "--sandbox", "basic", *folders)
+    code, doc, err = run(cli, script, "--sandbox", level, *folders)
     assert code == 0, err
     assert versions(doc) == ["1"]
