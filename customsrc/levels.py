@@ -50,7 +50,7 @@ def preamble(request: Request, env: Mapping[str, str]) -> bytes:
         if IDENTIFIER.match(name) and name != "BASH_ENV":
             lines.append(f"export {name}={_quote(value)}")
     ulimit = f"ulimit -f {max(limits.file_size // 1024, 1)} -t {cpu} -n {limits.open_files}"
-    if not request.cgroup:  # whole-run limits are the control group's where there is one
+    if not request.cgroup_procs:  # whole-run limits are the control group's where there is one
         ulimit += f" -v {limits.memory // 1024} -u {limits.processes}"
     lines.append(ulimit + " || exit 126")
     return ("\n".join(lines) + "\n").encode("utf-8", "surrogateescape")
@@ -170,7 +170,7 @@ class ConfinedLevel:
         argv = [fast or bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
         own = not request.workdir
         placed = fast is not None and bool(request.cgroup_procs)  # the launcher joins the group itself
-        hold = request.cgroup and not placed
+        hold = bool(request.cgroup_procs) and not placed
         if own or hold:
             argv += ["--info-fd", "4"]
         if hold:

@@ -111,8 +111,15 @@ def _open_result(path: str, max_size: int) -> tuple[int, int]:
     return fd, info.st_size
 
 
-def _grew(max_size: int) -> ResultError:
-    return ResultError(f"the result file grew past the {max_size}-byte cap while being read", kind="result_too_large")
+def _read_on(fd: int, total: int, max_size: int) -> Generator[bytes, None, None]:
+    """The rest of the file at ``fd`` a piece at a time, ``total`` bytes read so far, never past ``max_size``."""
+    while piece := os.read(fd, _PIECE):
+        total += len(piece)
+        if total > max_size:
+            raise ResultError(
+                f"the result file grew past the {max_size}-byte cap while being read", kind="result_too_large"
+            )
+        yield piece
 
 
 def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> bytes:
@@ -123,14 +130,7 @@ def read_result_bytes(path: str, max_size: int = DEFAULT_MAX_RESULT_SIZE) -> byt
         data = os.read(fd, size + 1)
         if len(data) <= size:
             return data
-        chunks = [data]  # the file grew while we read it (a background writer)
-        total = len(data)
-        while chunk := os.read(fd, 1 << 20):
-            total += len(chunk)
-            if total > max_size:
-                raise _grew(max_size)
-            chunks.append(chunk)
-        return b"".join(chunks)
+        return b"".join([data, *_read_on(fd, len(data), max_size)])  # the file grew while we read it
     finally:
         os.close(fd)
 
@@ -139,12 +139,7 @@ def _result_pieces(path: str, max_size: int) -> Generator[bytes, None, None]:
     """The result file's bytes a piece at a time, with the checks of ``read_result_bytes``."""
     fd, _ = _open_result(path, max_size)
     try:
-        total = 0
-        while piece := os.read(fd, _PIECE):
-            total += len(piece)
-            if total > max_size:
-                raise _grew(max_size)
-            yield piece
+        yield from _read_on(fd, 0, max_size)
     finally:
         os.close(fd)
 
@@ -162,7 +157,10 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 
 def _at(text: str, index: int) -> str:
-    line, column = _position(text, index)
+    return _where(*_position(text, index))
+
+
+def _where(line: int, column: int) -> str:
     return f"line {line}, column {column}"
 
 
@@ -255,11 +253,9 @@ def _parse(
                 f"the result file is not valid JSON: unexpected character after a number at {_at(text, rest)}",
                 kind="result_not_json",
             )
-        line, column = _position(text, rest)
-        warnings.append(_ignored(n - rest, line, column))
+        warnings.append(_ignored(n - rest, *_position(text, rest)))
     return Payload(value=value, size=size, head=head, warnings=warnings)
 
 
 def _ignored(count: int, line: int, column: int) -> str:
-    where = f"line {line}, column {column}"
-    return f"ignored {count} characters after the first JSON value at {where} (Harness ignores them too)"
+    return f"ignored {count} characters after the first JSON value at {_where(line, column)} (Harness ignores them too)"

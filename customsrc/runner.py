@@ -145,11 +145,8 @@ def run_script(
         env.update({"HARNESS_ARTIFACT_RESULT_PATH": result_path, "ARTIFACT_RESULT_PATH": result_path})
         found = _interpreter(shell, caller_env, settings, chosen, uid)
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
-        cgroup = group is not None
         procs = tuple(os.path.join(path, "cgroup.procs") for path in group.paths) if group is not None else ()
-        request = Request(
-            command, shell, host, inside, env, caller_env, timeout, settings, uid, cgroup, base, cgroup_procs=procs
-        )
+        request = Request(command, shell, host, inside, env, caller_env, timeout, settings, uid, procs, base)
         launch = chosen.prepare(request)
         if isinstance(work, Workdir) and uid is not None and inside == host and not reachable_by_others(work.outer):
             raise SandboxError(

@@ -171,9 +171,8 @@ class Request(NamedTuple):
     timeout: float
     settings: Settings
     uid: int | None = None  # the run's own uid when customsrc is root
-    cgroup: bool = False  # the run has a control group of its own: limits are whole-run
+    cgroup_procs: tuple[str, ...] = ()  # the run's control groups' cgroup.procs files: limits are whole-run
     tmpdir: str = "/tmp"  # where runs on the host keep their work directories (hidden from this one)
-    cgroup_procs: tuple[str, ...] = ()  # the run's control groups' cgroup.procs files
 
 
 class Launch(NamedTuple):
