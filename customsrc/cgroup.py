@@ -6,13 +6,21 @@ else cgroup v1 (the ``memory`` and ``pids`` hierarchies, nested under customsrc'
 host's limit on customsrc still covers its scripts). Only root can create and fill groups here;
 without them the sandbox falls back to rlimits and says so (``available()`` gives the reason).
 
-A run's group is ``<base>/run-<random>``; ``place(pid)`` moves a process in before it runs the
-script, ``kill()`` ends every process in it, ``close()`` removes it. Stale empty run groups (from
-a customsrc killed with SIGKILL) are removed when the next group is made.
+A run's group is ``<base>/run-<pid>-<random>``; ``place(pid)`` moves a process in before it runs
+the script, ``kill()`` ends every process in it, ``close()`` gives it back. Stale empty run groups
+(from a customsrc killed with SIGKILL) are removed when the next group is made.
+
+Making and removing a memory group costs ~0.4 ms of CPU a run (and the kernel's deferred work
+after it), so ``RunGroup.take`` reuses a group a finished run of this process gave back: only
+once no process of that run is left in it (none can enter again: only root writes its
+``cgroup.procs``), with the same limits, holding almost no memory (what a run leaves charged, its
+page cache, would otherwise count against the next run), its out-of-memory count as the new
+baseline. Groups in the pool are removed when the process exits.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -102,15 +110,48 @@ def available() -> tuple[str, list[str]] | str:
     return found
 
 
+POOL_SIZE = 64  # groups kept for reuse, at most (about the most runs a process has at once)
+REUSE_BELOW = 4 << 20  # bytes still charged to a finished run's group under which it is reused
+
+_pool: list[RunGroup] = []
+
+
+@atexit.register
+def _empty_pool() -> None:
+    while _pool:
+        group = _pool.pop()
+        if group.owner == os.getpid():  # a forked child leaves its parent's alone
+            group.remove()
+
+
 class RunGroup:
     """The control group(s) of one run."""
+
+    @classmethod
+    def take(cls, memory: int, processes: int) -> RunGroup:
+        """A group with these limits: one a finished run gave back, else a new one."""
+        while True:
+            try:
+                group = _pool.pop()
+            except IndexError:
+                return cls(memory, processes)
+            if group.owner == os.getpid() and group.limits == (memory, processes):
+                group.emptied = False
+                return group
+            if group.owner == os.getpid():
+                group.remove()  # other limits: lowering a v1 limit can fail under the old charge
 
     def __init__(self, memory: int, processes: int) -> None:
         found = available()
         if isinstance(found, str):
             raise OSError(found)
         self.version, bases = found
-        name = f"run-{os.getpid()}-{os.urandom(6).hex()}"
+        self.owner = os.getpid()  # a forked child never takes its parent's groups
+        self.limits = (memory, processes)
+        self.emptied = False  # no process is left in it, and none can enter again
+        self.kills = 0  # out-of-memory kills counted before this run (a reused group's past)
+        self.seen: int | None = None  # the count read after this run's processes were gone
+        name = f"run-{self.owner}-{os.urandom(6).hex()}"
         self.paths: list[str] = []
         try:
             for base in bases:
@@ -122,7 +163,7 @@ class RunGroup:
                 self.paths.append(path)
                 self._limit(path, memory, processes)
         except OSError:
-            self.close()
+            self.remove()
             raise
 
     def _limit(self, path: str, memory: int, processes: int) -> None:
@@ -153,6 +194,8 @@ class RunGroup:
 
     def kill(self) -> None:
         """SIGKILL every process in the group, until none is left (bounded)."""
+        if self.emptied:
+            return
         if self.version == "v2" and self.paths and os.path.exists(os.path.join(self.paths[0], "cgroup.kill")):
             with contextlib.suppress(OSError):
                 _write(os.path.join(self.paths[0], "cgroup.kill"), "1")
@@ -160,24 +203,52 @@ class RunGroup:
         while time.monotonic() < deadline:
             pids = self.pids()
             if not pids:
+                self.emptied = True
                 return
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.0002)
 
-    def out_of_memory(self) -> bool:
-        """Did the kernel kill a process of this run for reaching its memory limit?"""
+    def _oom_kills(self) -> int:
+        """How many processes the kernel has killed in this group for reaching its memory limit."""
+        count = 0
         for path in self.paths:
             for name in ("memory.events", "memory.oom_control"):
-                with contextlib.suppress(OSError):
+                with contextlib.suppress(OSError, ValueError):
                     for line in _read(os.path.join(path, name)).splitlines():
                         key, _, value = line.partition(" ")
-                        if key == "oom_kill" and value.strip() not in ("", "0"):
-                            return True
-        return False
+                        if key == "oom_kill":
+                            count += int(value)
+        return count
+
+    def out_of_memory(self) -> bool:
+        """Did the kernel kill a process of this run for reaching its memory limit?"""
+        count = self._oom_kills()
+        if self.emptied:
+            self.seen = count
+        return count > self.kills
+
+    def _charged(self) -> int:
+        """Bytes of memory still charged to the group."""
+        for path in self.paths:
+            for name in ("memory.current", "memory.usage_in_bytes"):
+                with contextlib.suppress(OSError, ValueError):
+                    return int(_read(os.path.join(path, name)))
+        return 0
 
     def close(self) -> None:
+        """Give the group back for the next run of this process, or remove it (see the module)."""
+        self.kill()
+        mine = self.emptied and self.paths and self.owner == os.getpid()
+        if mine and len(_pool) < POOL_SIZE and self._charged() < REUSE_BELOW:
+            self.kills = self.seen if self.seen is not None else self._oom_kills()
+            self.seen = None
+            _pool.append(self)
+            return
+        self.remove()
+
+    def remove(self) -> None:
         """Remove the group (its processes are gone: a group with none left can be removed)."""
         for path in self.paths:
             for _ in range(5000):

@@ -6,6 +6,14 @@
  * customsrc.levels passes there, with the same meaning, plus --setuid/--setgid. customsrc builds it
  * on first use (customsrc.machine.launcher) and falls back to bubblewrap wherever it cannot.
  *
+ * Options of its own, so that the run needs no round trip with customsrc before the script starts
+ * (applied in order with the mounts, by pid 1, as root, before the script exists):
+ *   --own PATH          give PATH (no link followed) to the --setuid/--setgid user
+ *   --file FD PATH      copy descriptor FD into a new file PATH (0600, no link followed), the
+ *                       run's user's (bubblewrap's --file makes it root's)
+ *   --send-dir FD PATH  send a descriptor of the folder PATH on the Unix socket FD (SCM_RIGHTS):
+ *                       customsrc reads the run's work directory through it after the run
+ *
  *   outer (the process customsrc started) -- clone(new PID, mount, IPC, UTS [, net])
  *     init (pid 1 of the new PID namespace): joins the run's control groups (--cgroup-procs; or
  *          waits on --block-fd while customsrc puts it there), then its own cgroup namespace,
@@ -55,15 +63,18 @@ struct attr {
     unsigned long long set, clear, propagation, userns_fd;
 };
 
-enum kind { PROC, TMPFS, DIR_, BIND, RO_BIND };
+enum kind { PROC, TMPFS, DIR_, BIND, RO_BIND, OWN, FILE_, SEND };
 
 struct op {
     enum kind kind;
     const char *src, *dst;
     int mode;
     const char *size;
-    int source_fd; /* a bind's source, opened before any mount hides it (as bubblewrap reads the old root) */
+    int source_fd; /* a bind's source, opened before any mount hides it (as bubblewrap reads the old root);
+                      the descriptor --file copies from or --send-dir sends on */
 };
+
+static long run_uid = -1, run_gid = -1;
 
 static void fail(const char *fmt, ...) {
     va_list ap;
@@ -122,10 +133,71 @@ static void set_attr(const char *path, unsigned long long set) {
         fail("cannot protect %s", path);
 }
 
+/* Send a descriptor of the folder ``path`` on the Unix socket ``socket_fd`` (SCM_RIGHTS): customsrc
+ * keeps the run's work directory through it, whenever it reads it, with no round trip now. */
+static void send_folder(int socket_fd, const char *path) {
+    int folder = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (folder < 0)
+        fail("cannot open %s", path);
+    char byte = '.';
+    struct iovec part = {&byte, 1};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {0};
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = control.buffer;
+    message.msg_controllen = sizeof control.buffer;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(header), &folder, sizeof(int));
+    if (sendmsg(socket_fd, &message, MSG_NOSIGNAL) != 1)
+        fail("cannot hand %s over on --send-dir", path);
+    close(folder);
+    close(socket_fd);
+}
+
+/* Copy the descriptor ``from`` into a new file ``path`` (0600) the run's user owns. */
+static void copy_file(int from, const char *path) {
+    char buffer[65536];
+    int to = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (to < 0)
+        fail("cannot make %s", path);
+    ssize_t n;
+    while ((n = read(from, buffer, sizeof buffer)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            fail("cannot read --file's descriptor %d", from);
+        for (ssize_t done = 0, wrote; done < n; done += wrote)
+            if ((wrote = write(to, buffer + done, (size_t)(n - done))) < 0)
+                fail("cannot write %s", path);
+    }
+    if (fchown(to, (uid_t)run_uid, (gid_t)run_gid) != 0)
+        fail("cannot give %s to uid %ld", path, run_uid);
+    close(to);
+    close(from);
+}
+
 static void apply(const struct op *op) {
     char options[128];
     struct stat info;
     switch (op->kind) {
+    case OWN:
+        if (fchownat(AT_FDCWD, op->dst, (uid_t)run_uid, (gid_t)run_gid, AT_SYMLINK_NOFOLLOW) != 0)
+            fail("cannot give %s to uid %ld", op->dst, run_uid);
+        break;
+    case FILE_:
+        copy_file(op->source_fd, op->dst);
+        break;
+    case SEND:
+        send_folder(op->source_fd, op->dst);
+        break;
     case PROC:
         make(op->dst, 1, 0755);
         if (mount("proc", op->dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
@@ -201,7 +273,6 @@ int main(int argc, char **argv) {
     struct op *ops = calloc((size_t)argc, sizeof *ops); /* at most one a argument */
     int count = 0, mode = -1, info_fd = -1, block_fd = -1, seccomp_fd = -1, new_session = 0;
     int flags = SIGCHLD | CLONE_NEWNS, die_with_parent = 0, new_cgroup_ns = 0;
-    long uid = -1, gid = -1;
     const char *groups[8];
     int group_count = 0;
     const char *size = NULL, *chdir_to = NULL;
@@ -274,10 +345,20 @@ int main(int argc, char **argv) {
             groups[group_count++] = argv[++i];
         } else if (!strcmp(arg, "--setuid")) {
             NEED(1);
-            uid = number(argv[++i], arg);
+            run_uid = number(argv[++i], arg);
         } else if (!strcmp(arg, "--setgid")) {
             NEED(1);
-            gid = number(argv[++i], arg);
+            run_gid = number(argv[++i], arg);
+        } else if (!strcmp(arg, "--own")) {
+            NEED(1);
+            ops[count++] = (struct op){OWN, NULL, argv[++i], 0, NULL, -1};
+        } else if (!strcmp(arg, "--file") || !strcmp(arg, "--send-dir")) {
+            NEED(2);
+            int fd = (int)number(argv[i + 1], arg);
+            if (fd < 3)
+                fail("%s: not a descriptor customsrc passes: %d", arg, fd);
+            ops[count++] = (struct op){arg[2] == 'f' ? FILE_ : SEND, NULL, argv[i + 2], 0, NULL, fd};
+            i += 2;
         } else {
             fail("unknown option %s", arg);
         }
@@ -289,7 +370,7 @@ int main(int argc, char **argv) {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
             fail("cannot tie the launcher to its parent");
     }
-    if (uid <= 0 || gid <= 0)
+    if (run_uid <= 0 || run_gid <= 0)
         fail("--setuid and --setgid must name an unprivileged user: the script never runs as root");
 
     struct sock_fprog filter = {0, NULL};
@@ -372,10 +453,11 @@ int main(int argc, char **argv) {
         if (new_session && setsid() < 0)
             fail("cannot start a new session");
         close_from(9); /* the script gets 0-3, 6 and 7 from customsrc, nothing else it had */
-        if (setgroups(0, NULL) != 0 || setgid((gid_t)gid) != 0 || setuid((uid_t)uid) != 0)
-            fail("cannot drop to uid %ld", uid);
-        if (getuid() != (uid_t)uid || geteuid() != (uid_t)uid || getegid() != (gid_t)gid || setuid(0) == 0)
-            fail("still privileged after the drop to uid %ld", uid);
+        if (setgroups(0, NULL) != 0 || setgid((gid_t)run_gid) != 0 || setuid((uid_t)run_uid) != 0)
+            fail("cannot drop to uid %ld", run_uid);
+        if (getuid() != (uid_t)run_uid || geteuid() != (uid_t)run_uid || getegid() != (gid_t)run_gid ||
+            setuid(0) == 0)
+            fail("still privileged after the drop to uid %ld", run_uid);
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
             fail("cannot forbid new privileges");
         if (filter.len && prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &filter) != 0)

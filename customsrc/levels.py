@@ -35,12 +35,13 @@ def _quote(value: str) -> str:
     return "'" + value.replace("'", "'\\''") + "'"
 
 
-def preamble(request: Request, env: Mapping[str, str]) -> bytes:
-    """Bash source that sets the script's environment (``env``) and limits, then forgets itself."""
+def preamble(request: Request, env: Mapping[str, str], handshake: bool) -> bytes:
+    """Bash source that sets the script's environment (``env``) and limits, then forgets itself;
+    with ``handshake``, it first waits for customsrc to fill the work directory."""
     limits = request.settings.limits
     cpu = max(1, int(limits.cpu_time if limits.cpu_time is not None else request.timeout + 0.999))
     lines = ["exec 3<&-"]
-    if not request.workdir:  # the work directory is the sandbox's own: customsrc fills it first
+    if handshake:  # the work directory is the sandbox's own: customsrc fills it first
         lines += ["printf . >&6 && read -r -n 1 -u 7 _ || exit 126"]
     lines.append("exec 4>&- 5<&- 6>&- 7<&- 8<&-")
     lines += ["unset BASH_ENV", f"cd -- {_quote(request.inside)} || exit 126"]
@@ -49,6 +50,8 @@ def preamble(request: Request, env: Mapping[str, str]) -> bytes:
     for name, value in env.items():
         if IDENTIFIER.match(name) and name != "BASH_ENV":
             lines.append(f"export {name}={_quote(value)}")
+    if "SHELL" not in env:  # as bash sets it for a user without an entry: a shell variable, not exported
+        lines.append("export -n SHELL")
     ulimit = f"ulimit -f {max(limits.file_size // 1024, 1)} -t {cpu} -n {limits.open_files}"
     if not request.cgroup_procs:  # whole-run limits are the control group's where there is one
         ulimit += f" -v {limits.memory // 1024} -u {limits.processes}"
@@ -160,18 +163,30 @@ class ConfinedLevel:
         tail = script_command(request)
         env = {**base_environment(request.caller_env, request.settings.pass_env), **request.env}
         env["HOME"] = request.inside
-        code = preamble(request, env)
         names = tuple(sorted(n for n in env if IDENTIFIER.match(n)))
         bwrap = bubblewrap()
         if bwrap is None:
             prefix = _fallback_prefix(request.settings.network, request.uid)
+            code = preamble(request, env, handshake=False)
             return Launch([*(prefix or []), *tail], dict(HELPER_ENV), request.workdir, code, names=names)
         fast = launcher() if request.uid is not None and not self.strict else None
         argv = [fast or bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
         own = not request.workdir
+        # customsrc's launcher fills the work directory itself and sends it back: no round trip
+        # (--tools delegate's folder of links is still made by customsrc, through the handshake)
+        direct = own and fast is not None and request.settings.tools != "delegate" and len(request.files) <= 1
+        files = None
+        if direct:
+            argv += ["--own", request.inside]
+            for name, text in request.files:
+                files = text.encode("utf-8", "surrogateescape")
+                argv += ["--file", "5", request.inside + "/" + name]
+            argv += ["--send-dir", "4", request.inside]
+        handshake = own and not direct
+        code = preamble(request, env, handshake)
         placed = fast is not None and bool(request.cgroup_procs)  # the launcher joins the group itself
         hold = bool(request.cgroup_procs) and not placed
-        if own or hold:
+        if handshake or hold:
             argv += ["--info-fd", "4"]
         if hold:
             argv += ["--block-fd", "5"]
@@ -194,12 +209,14 @@ class ConfinedLevel:
             dict(HELPER_ENV),
             "/",
             code,
-            info=own or hold,
+            info=handshake or hold,
             hold=hold,
             placed=placed,
-            handshake=own,
+            handshake=handshake,
             seccomp=seccomp,
             names=names,
+            files=files,
+            sends_dir=direct,
         )
 
     def _namespaces(self, request: Request) -> list[str]:
@@ -219,7 +236,11 @@ class ConfinedLevel:
         for folder in PRIVATE_TEMP:
             if os.path.isdir(folder) and not os.path.islink(folder):
                 args += ["--perms", "1777", "--size", size, "--tmpfs", folder]
-        for folder in hidden_folders(request.caller_env, settings, self.strict):
+        if request.hidden is not None:
+            hidden = [f for f in request.hidden if f not in PRIVATE_TEMP]
+        else:
+            hidden = hidden_folders(request.caller_env, settings, self.strict)
+        for folder in hidden:
             args += ["--tmpfs", folder]
         base = os.path.realpath(request.tmpdir or "/tmp")  # other runs' work directories on the host
         shared = base in ("/", *SYSTEM, *PRIVATE_TEMP) or any(s.startswith(base + "/") for s in SYSTEM)

@@ -33,8 +33,6 @@ from .workdir import SandboxDir, Workdir, result_file_name
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple, TypeVar
-
-    from .sandbox import SandboxLevel
 else:
     from .records import NamedTuple
 
@@ -131,7 +129,7 @@ def run_script(
         work = SandboxDir(own, uid) if own is not None else Workdir(base, uid)
         if confined and no_group is None:
             limits = settings.limits
-            group = RunGroup(limits.memory, limits.processes)
+            group = RunGroup.take(limits.memory, limits.processes)
         host = work.path if isinstance(work, Workdir) else ""
         inside = own if own is not None else chosen.inside(host)
         script_name = "fetch" + SUFFIX[shell]
@@ -143,10 +141,14 @@ def run_script(
             env["PATH"] = work.tools_folder(f"{DEFAULT_PATH}:/usr/sbin:/sbin:{caller_env.get('PATH', '')}")
         env.update(inputs)  # an input named PATH wins, as on the delegate
         env.update({"HARNESS_ARTIFACT_RESULT_PATH": result_path, "ARTIFACT_RESULT_PATH": result_path})
-        found = _interpreter(shell, caller_env, settings, chosen, uid)
+        hidden = chosen.hidden(caller_env, settings)
+        found = _interpreter(shell, caller_env, uid, hidden)
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
         procs = tuple(os.path.join(path, "cgroup.procs") for path in group.paths) if group is not None else ()
-        request = Request(command, shell, host, inside, env, caller_env, timeout, settings, uid, procs, base)
+        files = tuple(work.pending.items()) if isinstance(work, SandboxDir) else ()
+        request = Request(
+            command, shell, host, inside, env, caller_env, timeout, settings, uid, procs, base, files, hidden
+        )
         launch = chosen.prepare(request)
         if isinstance(work, Workdir) and uid is not None and inside == host and not reachable_by_others(work.outer):
             raise SandboxError(
@@ -158,8 +160,7 @@ def run_script(
         return outcome, read_result(work.entry(result_name), outcome)
     finally:
         if group is not None:
-            group.kill()
-            group.close()
+            group.close()  # every process of it killed first
         if work is not None:
             with contextlib.suppress(OSError):
                 work.remove()
@@ -167,14 +168,11 @@ def run_script(
             lease.release()
 
 
-def _interpreter(
-    shell: str, caller_env: Mapping[str, str], settings: Settings, chosen: SandboxLevel, uid: int | None
-) -> str:
-    """The interpreter's path, one the sandboxed script can reach and run."""
+def _interpreter(shell: str, caller_env: Mapping[str, str], uid: int | None, hidden: tuple[str, ...]) -> str:
+    """The interpreter's path, one the sandboxed script can reach and run (outside ``hidden``)."""
     name = INTERPRETERS[shell][0]
     path = caller_env.get("PATH") or DEFAULT_PATH
     others = uid is not None
-    hidden = chosen.hidden(caller_env, settings)
     found = which(name, path, for_others=others, hidden=hidden)
     if found is None and (others or hidden):
         found = which(name, DEFAULT_PATH, for_others=others, hidden=hidden)

@@ -77,18 +77,19 @@ def _high(fd: int) -> int:
 
 
 class Ends:
-    """The parent's ends of bubblewrap's info pipe (fd 4), its go-ahead pipe (fd 5) and the
-    preamble's ready (fd 6) and go (fd 7) pipes; -1 where the launch has none."""
+    """The parent's ends of bubblewrap's info pipe (fd 4), its go-ahead pipe (fd 5), the
+    preamble's ready (fd 6) and go (fd 7) pipes, and of the socket on which customsrc's launcher
+    sends the work directory (fd 4); -1 where the launch has none."""
 
     def __init__(self) -> None:
-        self.info = self.hold = self.ready = self.go = -1
+        self.info = self.hold = self.ready = self.go = self.folder = -1
 
     def close(self) -> None:
-        for fd in (self.info, self.hold, self.ready, self.go):
+        for fd in (self.info, self.hold, self.ready, self.go, self.folder):
             if fd >= 0:
                 with contextlib.suppress(OSError):
                     os.close(fd)
-        self.info = self.hold = self.ready = self.go = -1
+        self.info = self.hold = self.ready = self.go = self.folder = -1
 
 
 def spawn(launch: Launch) -> tuple[Child, Ends]:
@@ -125,7 +126,16 @@ def spawn(launch: Launch) -> tuple[Child, Ends]:
 
     try:
         out_read, err_read = pipe(False, 1), pipe(False, 2)
-        for data, number in ((launch.preamble, 3), (launch.seccomp, 8)):
+        if launch.sends_dir:
+            import _socket  # not socket: its enums cost ~2 ms of start-up
+
+            mine, theirs = (end.detach() for end in _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM))
+            ends.folder = mine
+            opened.append(mine)
+            child_ends.append(theirs)
+            child_ends[-1] = theirs = _high(theirs)
+            actions.append((os.POSIX_SPAWN_DUP2, theirs, 4))
+        for data, number in ((launch.preamble, 3), (launch.files, 5), (launch.seccomp, 8)):
             if data is not None:  # an in-memory file: nothing on disk, gone with its last descriptor
                 memfd = os.memfd_create("customsrc", os.MFD_CLOEXEC)
                 child_ends.append(memfd)
@@ -204,6 +214,9 @@ def _hand_over(
         if group is not None and ends.hold < 0:  # no bubblewrap holding its sandbox: the first process at once
             with contextlib.suppress(ProcessLookupError, OSError):
                 group.place(child.pid)
+        if ends.folder >= 0 and isinstance(work, SandboxDir):  # the launcher fills it and sends it back
+            work.receive(ends.folder)
+            ends.folder = -1
         if ends.info < 0:
             return
         ready = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 
 from . import delegate
 from .errors import SandboxError
@@ -105,6 +106,7 @@ class SandboxDir:
         self.fd = -1
         self.pending: dict[str, str] = {}
         self.tools: str | None = None  # --tools delegate: the PATH to link the delegate's commands from
+        self.socket = -1  # where customsrc's launcher sends the directory (``receive``)
 
     def tools_folder(self, path: str) -> str:
         """Where the run's PATH points under --tools delegate: a folder in the sandbox's own /tmp,
@@ -138,10 +140,45 @@ class SandboxDir:
         for name, text in pending.items():
             self.write(name, text)
 
+    def receive(self, socket_fd: int) -> None:
+        """The launcher writes what waited (``pending``) itself and sends the directory on
+        ``socket_fd`` (this object closes it): it is taken from there when first needed, after
+        the run; the message holds the tmpfs meanwhile, whatever way customsrc ends."""
+        self.socket = socket_fd
+        self.pending = {}
+
+    def _take(self) -> None:
+        import _socket
+
+        sock = _socket.socket(fileno=self.socket)
+        try:
+            space = _socket.CMSG_SPACE(4)
+            _, ancillary, _, _ = sock.recvmsg(1, space, _socket.MSG_DONTWAIT | _socket.MSG_CMSG_CLOEXEC)
+        except OSError:
+            ancillary = []  # nothing was sent: the sandbox failed before its script could start
+        finally:
+            sock.close()
+            self.socket = -1
+        received = [
+            int.from_bytes(data[i : i + 4], sys.byteorder)
+            for level, kind, data in ancillary
+            if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS
+            for i in range(0, len(data) - 3, 4)
+        ]
+        for fd in received[1:]:
+            os.close(fd)
+        if received:
+            self.fd = received[0]
+
     def entry(self, name: str) -> str:
+        if self.fd < 0 and self.socket >= 0:
+            self._take()
         return f"/proc/self/fd/{self.fd}/{name}" if self.fd >= 0 else f"{self.inside}/.unreachable/{name}"
 
     def remove(self) -> None:
+        if self.socket >= 0:
+            os.close(self.socket)
+            self.socket = -1
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1

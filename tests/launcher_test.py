@@ -88,7 +88,12 @@ def test_the_launchers_first_process_keeps_nothing_the_script_could_take(cli: CL
         cmdline, environ = (Path(f"/proc/{init}/{name}").read_bytes() for name in ("cmdline", "environ"))
         assert cmdline.split(b"\0")[0].endswith(b"customsrc-launch")
         assert os.listdir(f"/proc/{init}/fd") == []
-        assert sorted(environ.split(b"\0")[:-1]) == [b"BASH_ENV=/dev/fd/3", b"PATH=/usr/sbin:/usr/bin:/sbin:/bin"]
+        assert sorted(environ.split(b"\0")[:-1]) == [
+            b"BASH_ENV=/dev/fd/3",
+            b"HOME=/",
+            b"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+            b"SHELL=/bin/sh",
+        ]
         assert b"s3cr3t" not in environ + cmdline
         status = dict(line.split(":", 1) for line in Path(f"/proc/{init}/status").read_text().splitlines())
         assert status["Uid"].split() == ["65534"] * 4  # nobody, reaping: nothing of root left
@@ -152,3 +157,19 @@ def test_nothing_the_launcher_mounts_honours_set_user_id(cli: CLI, built: str) -
     code, doc, err = run(cli, script)
     assert code == 0, err
     assert versions(doc) == ["0"]
+
+
+@ROOT_ONLY
+def test_the_launcher_fills_the_work_directory_and_keeps_its_descriptors_from_the_script(cli: CLI, built: str) -> None:
+    """customsrc's launcher writes the script into the run's work directory itself (from a memfd)
+    and sends the directory back on a socket, so the run needs no round trip before the script
+    starts: the directory and the script are the run's user's, and neither descriptor reaches it."""
+    script = 'held=$(for f in /proc/$$/fd/*; do readlink "$f"; done | grep -c "socket:\\|memfd:")\n'
+    script += 'mine=$([ "$(stat -c %u .)" = "$(id -u)" ] && echo yes)\n'
+    script += 'mode=$(stat -c %u-%a "$0")\n'
+    script += 'echo "[{\\"version\\": \\"$held $mine $mode $(id -u)\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    code, doc, err = run(cli, script)
+    assert code == 0, err
+    held, mine, mode, uid = versions(doc)[0].split()
+    assert (held, mine, mode) == ("0", "yes", f"{uid}-600")
+    assert int(uid) > 0

@@ -1,0 +1,136 @@
+"""A run's control groups are reused by the next run of the same process (cgroup.py): only empty,
+with the same limits, holding almost no memory, with its out-of-memory past forgotten, and never
+by another process. As root, where whole-run groups work."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from customsrc import cgroup
+from customsrc.cgroup import RunGroup
+from customsrc.masking import Masker
+from customsrc.runner import RunOutcome, run_script
+from customsrc.sandbox import Limits, Settings
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or isinstance(cgroup.available(), str), reason="whole-run groups need root and cgroups"
+)
+MiB = 1 << 20
+
+
+@pytest.fixture(autouse=True)
+def empty_pool() -> Iterator[None]:
+    cgroup._empty_pool()
+    yield
+    cgroup._empty_pool()
+
+
+@pytest.fixture
+def groups_used(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The group paths of each run, in order."""
+    used: list[tuple[str, ...]] = []
+    close = RunGroup.close
+
+    def spy(self: RunGroup) -> None:
+        used.append(tuple(self.paths))
+        close(self)
+
+    monkeypatch.setattr(RunGroup, "close", spy)
+    return used
+
+
+def fetch(script: str, memory: int = 64 * MiB, **settings: object) -> RunOutcome:
+    limits = Limits(memory=memory)
+    outcome, _ = run_script(
+        script,
+        shell="bash",
+        inputs={},
+        timeout=30,
+        read_result=lambda _path, _outcome: None,
+        masker=Masker(()),
+        settings=Settings(level="basic", limits=limits, **settings),  # type: ignore[arg-type]
+    )
+    return outcome
+
+
+HOG = "python3 -c 'b = bytearray(200 << 20)'"
+
+
+def test_a_reused_group_forgets_the_last_runs_out_of_memory(groups_used: list[tuple[str, ...]]) -> None:
+    hog = fetch(HOG)
+    assert hog.out_of_memory  # control: the kernel killed a process of the first run in that group
+    after = fetch("true")
+    assert groups_used[0] == groups_used[1], "the second run did not reuse the first one's group"
+    assert after.exit_code == 0 and not after.out_of_memory
+    again = fetch(HOG)
+    assert groups_used[2] == groups_used[0] and again.out_of_memory  # a new kill is still seen
+
+
+def test_a_group_still_holding_memory_is_not_reused(groups_used: list[tuple[str, ...]], tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o755)
+    tmp_path.chmod(0o755)
+    big = data / "big"
+    big.write_bytes(os.urandom(3 * MiB) * 4)
+    big.chmod(0o644)
+    with big.open("rb") as handle:  # out of the page cache: the run's read charges it to the run
+        os.fsync(handle.fileno())
+        os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    fetch("true")
+    fetch(f"cat {big} > /dev/null", allow_read=(str(data),))
+    fetch("true")
+    assert groups_used[1] == groups_used[0]  # control: a run that leaves nothing charged gives its group back
+    assert groups_used[2] != groups_used[1], "a group 12 MiB of page cache is charged to was reused"
+
+
+def test_other_limits_get_another_group(groups_used: list[tuple[str, ...]]) -> None:
+    fetch("true")
+    fetch("true", memory=128 * MiB)
+    fetch("true", memory=128 * MiB)
+    assert groups_used[1] != groups_used[0]
+    assert groups_used[2] == groups_used[1]
+
+
+def test_every_process_is_killed_before_a_group_is_given_back() -> None:
+    group = RunGroup.take(64 * MiB, 16)
+    sleeper = subprocess.Popen(["sleep", "60"])
+    try:
+        group.place(sleeper.pid)
+        group.close()
+        assert sleeper.wait(timeout=5) == -signal.SIGKILL
+        again = RunGroup.take(64 * MiB, 16)
+        assert again is group and again.pids() == []
+        again.close()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+
+
+def test_a_forked_child_never_takes_its_parents_groups() -> None:
+    group = RunGroup.take(64 * MiB, 16)
+    paths = list(group.paths)
+    group.close()
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            mine = RunGroup.take(64 * MiB, 16)
+            os.write(write, b"same" if mine.paths == paths else b"other")
+            mine.remove()
+        finally:
+            os._exit(0)
+    os.close(write)
+    said = os.read(read, 16)
+    os.close(read)
+    os.waitpid(child, 0)
+    assert said == b"other"
+    assert all(os.path.isdir(path) for path in paths), "the child removed its parent's pooled group"
+    last = RunGroup.take(64 * MiB, 16)
+    last.close()
+    assert last is group  # control: the parent itself does reuse it
