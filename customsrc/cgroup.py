@@ -213,13 +213,13 @@ class RunGroup:
     def _oom_kills(self) -> int:
         """How many processes the kernel has killed in this group for reaching its memory limit."""
         count = 0
-        for path in self.paths:
-            for name in ("memory.events", "memory.oom_control"):
-                with contextlib.suppress(OSError, ValueError):
-                    for line in _read(os.path.join(path, name)).splitlines():
-                        key, _, value = line.partition(" ")
-                        if key == "oom_kill":
-                            count += int(value)
+        name = "memory.events" if self.version == "v2" else "memory.oom_control"
+        for path in self.paths[:1]:  # the memory group (v1: the first of the two)
+            with contextlib.suppress(OSError, ValueError):
+                for line in _read(os.path.join(path, name)).splitlines():
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        count += int(value)
         return count
 
     def out_of_memory(self) -> bool:
@@ -231,10 +231,10 @@ class RunGroup:
 
     def _charged(self) -> int:
         """Bytes of memory still charged to the group."""
-        for path in self.paths:
-            for name in ("memory.current", "memory.usage_in_bytes"):
-                with contextlib.suppress(OSError, ValueError):
-                    return int(_read(os.path.join(path, name)))
+        name = "memory.current" if self.version == "v2" else "memory.usage_in_bytes"
+        for path in self.paths[:1]:
+            with contextlib.suppress(OSError, ValueError):
+                return int(_read(os.path.join(path, name)))
         return 0
 
     def close(self) -> None:
