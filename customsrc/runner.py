@@ -25,7 +25,7 @@ from .errors import SandboxError, ScriptFailed, UsageError
 from .levels import first_warnings, level
 from .machine import cgroups, is_root
 from .masking import Masker
-from .paths import reachable_by_others, which
+from .paths import interpreter, reachable_by_others
 from .sandbox import DEFAULT_PATH, Launch, Request, Settings
 from .spawn import group_alive, kill_group
 from .workdir import SandboxDir, Workdir, result_file_name
@@ -142,7 +142,7 @@ def run_script(
         env.update(inputs)  # an input named PATH wins, as on the delegate
         env.update({"HARNESS_ARTIFACT_RESULT_PATH": result_path, "ARTIFACT_RESULT_PATH": result_path})
         hidden = chosen.hidden(caller_env, settings)
-        found = _interpreter(shell, caller_env, uid, hidden)
+        found = interpreter(INTERPRETERS[shell][0], caller_env.get("PATH") or DEFAULT_PATH, uid is not None, hidden)
         command = [found, *INTERPRETERS[shell][1:], os.path.join(inside, script_name)]
         procs = tuple(os.path.join(path, "cgroup.procs") for path in group.paths) if group is not None else ()
         files = tuple(work.pending.items()) if isinstance(work, SandboxDir) else ()
@@ -166,32 +166,6 @@ def run_script(
                 work.remove()
         if lease is not None:
             lease.release()
-
-
-_interpreters: dict[tuple[str, str, bool, tuple[str, ...]], str] = {}
-
-
-def _interpreter(shell: str, caller_env: Mapping[str, str], uid: int | None, hidden: tuple[str, ...]) -> str:
-    """The interpreter's path, one the sandboxed script can reach and run (outside ``hidden``).
-
-    Remembered per PATH and hidden folders while it is still an executable file (a PATH walk with
-    the reachability checks is ~0.1 ms a run, many times the check): which one is chosen only
-    makes the message clearer when none fits, the sandbox itself decides what the script may run."""
-    name = INTERPRETERS[shell][0]
-    path = caller_env.get("PATH") or DEFAULT_PATH
-    others = uid is not None
-    key = (name, path, others, hidden)
-    known = _interpreters.get(key)
-    if known is not None and os.path.isfile(known) and os.access(known, os.X_OK):
-        return known
-    found = which(name, path, for_others=others, hidden=hidden)
-    if found is None and (others or hidden):
-        found = which(name, DEFAULT_PATH, for_others=others, hidden=hidden)
-    if found is None:
-        where = " where the sandboxed script can run it" if (others or hidden) else ""
-        raise SandboxError(f"{name} is not on the script's PATH ({path}){where}; install it")
-    _interpreters[key] = found = os.path.abspath(found)
-    return found
 
 
 def _execute(
