@@ -137,15 +137,10 @@ static long checked(long ret) {
 
 #define SYS(n, a, b, c, d, e, f) checked(syscall6((n), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)))
 
-static long syscall(long n, ...) {
-    va_list ap;
-    long a[6];
-    va_start(ap, n);
-    for (int i = 0; i < 6; i++)
-        a[i] = va_arg(ap, long);
-    va_end(ap);
-    return SYS(n, a[0], a[1], a[2], a[3], a[4], a[5]);
-}
+/* syscall() and prctl() as the C library's, their missing arguments zero (no variadic reading) */
+#define PADDED(n, a, b, c, d, e, f, ...) SYS(n, a, b, c, d, e, f)
+#define syscall(...) PADDED(__VA_ARGS__, 0, 0, 0, 0, 0, 0)
+#define prctl(...) ((int)PADDED(__NR_prctl, __VA_ARGS__, 0, 0, 0, 0, 0, 0))
 
 __attribute__((noreturn)) static void _exit(int code) {
     for (;;)
@@ -186,15 +181,6 @@ static int ioctl(int fd, unsigned long request, void *argument) {
 }
 static ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
     return SYS(__NR_sendmsg, fd, message, flags, 0, 0, 0);
-}
-static int prctl(int option, ...) {
-    va_list ap;
-    long a[4];
-    va_start(ap, option);
-    for (int i = 0; i < 4; i++)
-        a[i] = va_arg(ap, long);
-    va_end(ap);
-    return (int)SYS(__NR_prctl, option, a[0], a[1], a[2], a[3], 0);
 }
 static pid_t getppid(void) { return (pid_t)SYS(__NR_getppid, 0, 0, 0, 0, 0, 0); }
 static uid_t getuid(void) { return (uid_t)SYS(__NR_getuid, 0, 0, 0, 0, 0, 0); }
