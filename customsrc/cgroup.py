@@ -15,7 +15,9 @@ after it), so ``RunGroup.take`` reuses a group a finished run of this process ga
 once no process of that run is left in it (none can enter again: only root writes its
 ``cgroup.procs``), with the same limits, holding almost no memory (what a run leaves charged, its
 page cache, would otherwise count against the next run), its out-of-memory count as the new
-baseline. Groups in the pool are removed when the process exits.
+baseline. Groups in the pool are removed when the process exits. A group's folder is root's alone
+(0700): no script reads the counters of another run, or those a reused group kept from the run
+before (peak memory, page faults, out-of-memory kills cannot all be reset).
 """
 
 from __future__ import annotations
@@ -159,8 +161,9 @@ class RunGroup:
                     _probe["swept:" + base] = True
                     _sweep(base)
                 path = os.path.join(base, name)
-                os.mkdir(path, 0o755)
+                os.mkdir(path, 0o700)
                 self.paths.append(path)
+                os.chmod(path, 0o700)  # root's alone: no run reads another's (or its group's past) counters
                 self._limit(path, memory, processes)
         except OSError:
             self.remove()

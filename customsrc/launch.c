@@ -18,7 +18,7 @@
  *     init (pid 1 of the new PID namespace): joins the run's control groups (--cgroup-procs; or
  *          waits on --block-fd while customsrc puts it there), then its own cgroup namespace,
  *          makes the mounts (nosuid everywhere), forks the script, then closes every descriptor,
- *          becomes nobody without capabilities or new privileges, and reaps until the script
+ *          becomes the run's uid without capabilities or new privileges, and reaps until the script
  *          ends; its exit ends every process left in the namespace.
  *       script: new session, descriptors 9 and up closed, no supplementary groups, --setgid,
  *               --setuid (checked), no new privileges, the --seccomp filter, exec.
@@ -447,7 +447,6 @@ __asm__(".text\n"
 #define ATTR_RDONLY 0x00000001ULL
 #define ATTR_NOSUID 0x00000002ULL
 #define ATTR_NODEV 0x00000004ULL
-#define NOBODY 65534
 
 struct attr {
     unsigned long long set, clear, propagation, userns_fd;
@@ -479,14 +478,20 @@ static void fail(const char *fmt, ...) {
     _exit(1);
 }
 
-static long number(const char *text, const char *what) {
+/* A decimal number from ``low`` to ``high``: above it, a uid or a descriptor would wrap (2^32
+ * more than root's uid is root's uid again). */
+static long number(const char *text, const char *what, long low, long high) {
     char *end;
     errno = 0;
     long value = strtol(text, &end, 10);
-    if (errno || *end || end == text || value < 0)
+    if (errno || *end || end == text)
         fail("%s is not a number: %s", what, text);
+    if (value < low || value > high)
+        fail("%s must be from %ld to %ld: %s", what, low, high, text);
     return value;
 }
+#define ID_MAX 4294967294L /* (uid_t)-1 means "unchanged" to the kernel */
+#define FD_MAX 1048576L
 
 /* Make ``path``'s missing parents (0755, root's) and ``path`` itself, a folder or a file. */
 static void make(const char *path, int folder, int mode) {
@@ -704,7 +709,7 @@ int main(int argc, char **argv) {
                 fail("--perms: not an octal mode: %s", argv[i]);
         } else if (!strcmp(arg, "--size")) {
             NEED(1);
-            number(argv[++i], "--size");
+            number(argv[++i], "--size", 1, 0x7fffffffffffffffL); /* 0 would be no limit */
             size = argv[i];
         } else if (!strcmp(arg, "--proc") || !strcmp(arg, "--tmpfs") || !strcmp(arg, "--dir")) {
             NEED(1);
@@ -721,13 +726,13 @@ int main(int argc, char **argv) {
             chdir_to = argv[++i];
         } else if (!strcmp(arg, "--info-fd")) {
             NEED(1);
-            info_fd = (int)number(argv[++i], arg);
+            info_fd = (int)number(argv[++i], arg, 0, FD_MAX);
         } else if (!strcmp(arg, "--block-fd")) {
             NEED(1);
-            block_fd = (int)number(argv[++i], arg);
+            block_fd = (int)number(argv[++i], arg, 0, FD_MAX);
         } else if (!strcmp(arg, "--seccomp")) {
             NEED(1);
-            seccomp_fd = (int)number(argv[++i], arg);
+            seccomp_fd = (int)number(argv[++i], arg, 0, FD_MAX);
         } else if (!strcmp(arg, "--cgroup-procs")) {
             NEED(1);
             if (group_count == (int)(sizeof groups / sizeof *groups))
@@ -735,16 +740,16 @@ int main(int argc, char **argv) {
             groups[group_count++] = argv[++i];
         } else if (!strcmp(arg, "--setuid")) {
             NEED(1);
-            run_uid = number(argv[++i], arg);
+            run_uid = number(argv[++i], arg, 0, ID_MAX);
         } else if (!strcmp(arg, "--setgid")) {
             NEED(1);
-            run_gid = number(argv[++i], arg);
+            run_gid = number(argv[++i], arg, 0, ID_MAX);
         } else if (!strcmp(arg, "--own")) {
             NEED(1);
             ops[count++] = (struct op){OWN, NULL, argv[++i], 0, NULL, -1};
         } else if (!strcmp(arg, "--file") || !strcmp(arg, "--send-dir")) {
             NEED(2);
-            int fd = (int)number(argv[i + 1], arg);
+            int fd = (int)number(argv[i + 1], arg, 0, FD_MAX);
             if (fd < 3)
                 fail("%s: not a descriptor customsrc passes: %d", arg, fd);
             ops[count++] = (struct op){arg[2] == 'f' ? FILE_ : SEND, NULL, argv[i + 2], 0, NULL, fd};
@@ -856,14 +861,19 @@ int main(int argc, char **argv) {
         fail("cannot run %s", command[0]);
     }
     /* init keeps nothing the script was given (the preamble's memfd among it), and nothing of root:
-     * it only reaps. Changing its uid clears the parent-death signal: set again. */
+     * it only reaps, as the run's own uid (no other run or host process has it: nobody would let
+     * every process of the host's nobody kill or stop every run; the script cannot signal its own
+     * pid 1, and the change of uid makes it undumpable, so the script cannot trace or read it).
+     * Changing its uid clears the parent-death signal: set again. */
     close_from(0);
     struct {
         unsigned int version;
         int pid;
     } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
     unsigned int no_caps[6] = {0};
-    if (setgroups(0, NULL) != 0 || setresgid(NOBODY, NOBODY, NOBODY) != 0 || setresuid(NOBODY, NOBODY, NOBODY) != 0 ||
+    gid_t gid = (gid_t)run_gid;
+    uid_t uid = (uid_t)run_uid;
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0 ||
         syscall(SYS_capset, &header, no_caps) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         (die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0))
         kill(script, SIGKILL); /* never left holding root beside the script */

@@ -134,3 +134,34 @@ def test_a_forked_child_never_takes_its_parents_groups() -> None:
     last = RunGroup.take(64 * MiB, 16)
     last.close()
     assert last is group  # control: the parent itself does reuse it
+
+
+def test_no_script_reads_a_run_groups_counters(groups_used: list[tuple[str, ...]]) -> None:
+    """A run's group folders are root's alone: a script cannot read the counters of any run's group,
+    among them its own, which a reused group carries over from the run before (its peak memory,
+    page faults, out-of-memory kills). Control: root reads them."""
+    fetch(HOG)
+    found = cgroup.available()
+    assert not isinstance(found, str)
+    bases = " ".join(found[1])
+    script = f"""read=0
+for group in $(ls -d {bases.replace(" ", "/run-* ")}/run-*); do
+  for name in memory.max_usage_in_bytes memory.stat memory.oom_control memory.events pids.events; do
+    cat "$group/$name" >/dev/null 2>&1 && read=$((read+1))
+  done
+done
+echo "[{{\\"v\\": \\"$read\\"}}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
+"""
+    outcome, read = run_script(
+        script,
+        shell="bash",
+        inputs={},
+        timeout=30,
+        read_result=lambda path, _outcome: Path(path).read_text(),
+        masker=Masker(()),
+        settings=Settings(level="basic", limits=Limits(memory=64 * MiB)),
+    )
+    assert outcome.exit_code == 0, outcome.stderr_tail
+    assert groups_used[1] == groups_used[0]  # the group the hog ran in
+    assert '"0"' in read, f"a script read {read} of the run groups' counters"
+    assert any(os.access(os.path.join(path, "memory.stat"), os.R_OK) for path in groups_used[0])  # control

@@ -4,6 +4,7 @@ against bubblewrap (the ``launcher`` fixture); these are about the launcher itse
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -62,6 +63,10 @@ def test_basic_as_root_starts_the_script_the_way_the_machine_allows(cli: CLI, la
         (["--setuid", "60000", "--setgid", "60000", "--bogus"], "unknown option --bogus"),
         (["--setuid", "60000", "--setgid", "60000", "--dev-bind", "/etc", "/etc"], "only / on /"),
         (["--setuid", "60000", "--setgid", "60000", "--perms", "99", "--dir", "/tmp/x"], "not an octal mode"),
+        (["--setuid", "60000", "--setgid", str(2**32)], "--setgid must be from 0 to 4294967294"),  # gid 0 once cut
+        (["--setuid", str(2**32 + 1), "--setgid", "60000"], "--setuid must be from 0 to 4294967294"),
+        (["--setuid", "60000", "--setgid", "60000", "--file", str(2**32 + 5), "/x"], "--file must be from 0"),
+        (["--setuid", "60000", "--setgid", "60000", "--size", "0", "--tmpfs", "/x"], "--size must be from 1"),
     ],
 )
 def test_the_launcher_refuses_what_it_does_not_do(built: str, args: list[str], says: str) -> None:
@@ -97,23 +102,53 @@ def test_the_launchers_first_process_keeps_nothing_the_script_could_take(cli: CL
         ]
         assert b"s3cr3t" not in environ + cmdline
         status = dict(line.split(":", 1) for line in Path(f"/proc/{init}/status").read_text().splitlines())
-        assert status["Uid"].split() == ["65534"] * 4  # nobody, reaping: nothing of root left
+        uid = _status(script)["Uid"].split()[0]
+        assert uid != "0"  # the script is not root
+        assert status["Uid"].split() == [uid] * 4  # the run's own uid, reaping: nothing of root left
         assert int(status["CapEff"], 16) == int(status["CapPrm"], 16) == 0
         assert status["NoNewPrivs"].strip() == "1"
-        assert os.stat(f"/proc/{script}").st_uid != 0  # the script is not root
+        assert os.stat(f"/proc/{init}/environ").st_uid == 0  # undumpable: the script can neither trace nor read it
     finally:
         proc.kill()
         proc.wait(timeout=20)
 
 
+def _status(pid: int) -> dict[str, str]:
+    with open(f"/proc/{pid}/status") as status:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in status if ":\t" in line)
+
+
 def _first_of_namespace(pid: int) -> int:
     """The host pid of the first process of ``pid``'s PID namespace (its ancestor that is pid 1 there)."""
     while True:
-        with open(f"/proc/{pid}/status") as status:
-            fields = dict(line.rstrip("\n").split(":\t", 1) for line in status if ":\t" in line)
+        fields = _status(pid)
         if fields["NSpid"].split()[-1] == "1":
             return pid
         pid = int(fields["PPid"])
+
+
+@ROOT_ONLY
+def test_no_process_of_the_host_can_stop_a_run_through_its_first_process(cli: CLI, built: str) -> None:
+    """pid 1 of a run reaps as the run's own uid, which no host process and no other run has: the
+    host's nobody (pid 1's uid before) cannot kill or stop it. Control: a process with pid 1's uid
+    can signal it, so the uid is what protects it."""
+    tag = marker()
+    path = cli.source(f"( exec -a {tag} sleep 3 ) &\nwait\n" + RESULT, array="$", version_path="version")
+    proc = cli.start("run", str(path), "--format", "json", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_for_process(tag, 20)
+    (script,) = processes_with(tag)
+    init = _first_of_namespace(script)
+    uid = _status(init)["Uid"].split()[0]
+
+    def signal_as(who: str, signal: str) -> int:
+        as_user = ["setpriv", "--reuid", who, "--regid", who, "--clear-groups"]
+        return subprocess.run([*as_user, "kill", f"-{signal}", str(init)], capture_output=True, check=False).returncode
+
+    assert signal_as("65534", "KILL") != 0 and signal_as("65534", "STOP") != 0
+    assert signal_as(uid, "0") == 0  # control: pid 1's own uid reaches it
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert versions(json.loads(out)) == ["1"]
 
 
 @ROOT_ONLY
