@@ -168,7 +168,11 @@ class ConfinedLevel:
         if bwrap is None:
             prefix = _fallback_prefix(request.settings.network, request.uid)
             code = preamble(request, env, handshake=False)
-            return Launch([*(prefix or []), *tail], dict(HELPER_ENV), request.workdir, code, names=names)
+            # Held until customsrc has put it in the run's control groups: unshare forks the script
+            # at once, and a script forked before that would run outside the whole-run limits.
+            waiter = _waiter() if request.cgroup_procs else []
+            argv = [*waiter, *(prefix or []), *tail]
+            return Launch(argv, dict(HELPER_ENV), request.workdir, code, hold=bool(waiter), names=names)
         fast = launcher() if request.uid is not None and not self.strict else None
         argv = [fast or bwrap, *self._namespaces(request), *self._filesystem(request), "--chdir", request.inside]
         own = not request.workdir
@@ -289,6 +293,14 @@ def hidden_folders(caller_env: Mapping[str, str], settings: Settings, strict: bo
             continue  # already hidden
         found = [f for f in found if not f.startswith(path + "/")] + [path]
     return sorted(found, key=lambda p: p.count("/"))
+
+
+def _waiter() -> list[str]:
+    """sh, reading one go-ahead byte on fd 5 before it execs the rest of the command line."""
+    sh = tool("sh")
+    if sh is None:
+        raise SandboxError("the sandbox needs sh to start a script in its control group: apt-get install dash")
+    return [sh, "-c", 'read -r go <&5; exec 5<&-; [ "$go" = 1 ] && exec "$@"; exit 126', "customsrc-hold"]
 
 
 def _fallback_prefix(network: str, uid: int | None) -> list[str] | None:

@@ -211,13 +211,16 @@ def _hand_over(
     once), then, where the sandbox makes the work
     directory, wait for the preamble's ready, fill the directory and let the script start."""
     try:
-        if group is not None and ends.hold < 0:  # no bubblewrap holding its sandbox: the first process at once
+        if group is not None and (ends.hold < 0 or ends.info < 0):  # the first process, not bubblewrap's: at once
             with contextlib.suppress(ProcessLookupError, OSError):
                 group.place(child.pid)
         if ends.folder >= 0 and isinstance(work, SandboxDir):  # the launcher fills it and sends it back
             work.receive(ends.folder)
             ends.folder = -1
         if ends.info < 0:
+            if ends.hold >= 0:  # a waiter (levels._waiter): in the group now, it may go on
+                with contextlib.suppress(OSError):
+                    os.write(ends.hold, b"1")
             return
         ready = None
         if ends.hold < 0 and ends.ready >= 0:  # nothing to do until the script's bash is ready: wait once

@@ -5,8 +5,10 @@ by another process. As root, where whole-run groups work."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -165,3 +167,40 @@ echo "[{{\\"v\\": \\"$read\\"}}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
     assert groups_used[1] == groups_used[0]  # the group the hog ran in
     assert '"0"' in read, f"a script read {read} of the run groups' counters"
     assert any(os.access(os.path.join(path, "memory.stat"), os.R_OK) for path in groups_used[0])  # control
+
+
+@pytest.mark.parametrize("held", [True, False])
+def test_without_bubblewrap_the_script_starts_in_its_group(
+    groups_used: list[tuple[str, ...]], monkeypatch: pytest.MonkeyPatch, held: bool
+) -> None:
+    """Without bubblewrap, unshare forks the script at once: customsrc holds the first process
+    until it has put it in the run's groups, so the script never starts outside the whole-run
+    limits, however late customsrc gets to it (here 0.2 s). Control (held=False): without the
+    hold, that late the script runs outside its group."""
+    if shutil.which("unshare") is None:
+        pytest.skip("tool missing: unshare (apt-get install util-linux)")
+    from customsrc import levels
+
+    monkeypatch.setattr(levels, "bubblewrap", lambda: None)
+    if not held:
+        monkeypatch.setattr(levels, "_waiter", lambda: [])
+    place = RunGroup.place
+
+    def late(self: RunGroup, pid: int) -> None:
+        time.sleep(0.2)
+        place(self, pid)
+
+    monkeypatch.setattr(RunGroup, "place", late)
+    script = 'mine=$(grep -m1 ":memory:" /proc/self/cgroup)\necho "[{\\"v\\": \\"${mine##*/}\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
+    outcome, read = run_script(
+        script,
+        shell="bash",
+        inputs={},
+        timeout=30,
+        read_result=lambda path, _outcome: Path(path).read_text(),
+        masker=Masker(()),
+        settings=Settings(level="basic", limits=Limits(memory=64 * MiB)),
+    )
+    assert outcome.exit_code == 0, outcome.stderr_tail
+    group = os.path.basename(groups_used[0][0])
+    assert (group in read) == held, read
