@@ -62,6 +62,21 @@ def fetch(script: str, memory: int = 64 * MiB, **settings: object) -> RunOutcome
     return outcome
 
 
+def result_of(script: str) -> str:
+    """The result file a successful run of ``script`` wrote (64M limit)."""
+    outcome, text = run_script(
+        script,
+        shell="bash",
+        inputs={},
+        timeout=30,
+        read_result=lambda path, _outcome: Path(path).read_text(),
+        masker=Masker(()),
+        settings=Settings(level="basic", limits=Limits(memory=64 * MiB)),
+    )
+    assert outcome.exit_code == 0, outcome.stderr_tail
+    return text
+
+
 HOG = "python3 -c 'b = bytearray(200 << 20)'"
 
 
@@ -158,16 +173,7 @@ for group in $(ls -d {bases.replace(" ", "/run-* ")}/run-*); do
 done
 echo "[{{\\"v\\": \\"$read\\"}}]" > "$HARNESS_ARTIFACT_RESULT_PATH"
 """
-    outcome, read = run_script(
-        script,
-        shell="bash",
-        inputs={},
-        timeout=30,
-        read_result=lambda path, _outcome: Path(path).read_text(),
-        masker=Masker(()),
-        settings=Settings(level="basic", limits=Limits(memory=64 * MiB)),
-    )
-    assert outcome.exit_code == 0, outcome.stderr_tail
+    read = result_of(script)
     assert groups_used[1] == groups_used[0]  # the group the hog ran in
     assert '"0"' in read, f"a script read {read} of the run groups' counters"
     assert any(os.access(os.path.join(path, "memory.stat"), os.R_OK) for path in groups_used[0])  # control
@@ -196,15 +202,6 @@ def test_without_bubblewrap_the_script_starts_in_its_group(
 
     monkeypatch.setattr(RunGroup, "place", late)
     script = 'mine=$(grep -m1 ":memory:" /proc/self/cgroup)\necho "[{\\"v\\": \\"${mine##*/}\\"}]" > "$HARNESS_ARTIFACT_RESULT_PATH"\n'
-    outcome, read = run_script(
-        script,
-        shell="bash",
-        inputs={},
-        timeout=30,
-        read_result=lambda path, _outcome: Path(path).read_text(),
-        masker=Masker(()),
-        settings=Settings(level="basic", limits=Limits(memory=64 * MiB)),
-    )
-    assert outcome.exit_code == 0, outcome.stderr_tail
+    read = result_of(script)
     group = os.path.basename(groups_used[0][0])
     assert (group in read) == held, read
