@@ -18,8 +18,11 @@ import pytest
 from customsrc import cgroup
 from customsrc.cgroup import RunGroup
 from customsrc.masking import Masker
+from customsrc.paths import tool
 from customsrc.runner import RunOutcome, run_script
 from customsrc.sandbox import Limits, Settings
+
+from .helpers import need
 
 pytestmark = pytest.mark.skipif(
     os.geteuid() != 0 or isinstance(cgroup.available(), str), reason="whole-run groups need root and cgroups"
@@ -187,8 +190,7 @@ def test_without_bubblewrap_the_script_starts_in_its_group(
     until it has put it in the run's groups, so the script never starts outside the whole-run
     limits, however late customsrc gets to it (here 0.2 s). Control (held=False): without the
     hold, that late the script runs outside its group."""
-    if shutil.which("unshare") is None:
-        pytest.skip("tool missing: unshare (apt-get install util-linux)")
+    need(tool("unshare"), "unshare (util-linux)", "apt-get install util-linux")
     from customsrc import levels
 
     monkeypatch.setattr(levels, "bubblewrap", lambda: None)

@@ -135,18 +135,24 @@ def test_no_process_of_the_host_can_stop_a_run_through_its_first_process(cli: CL
     tag = marker()
     path = cli.source(f"( exec -a {tag} sleep 3 ) &\nwait\n" + RESULT, array="$", version_path="version")
     proc = cli.start("run", str(path), "--format", "json", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    wait_for_process(tag, 20)
-    (script,) = processes_with(tag)
-    init = _first_of_namespace(script)
-    uid = _status(init)["Uid"].split()[0]
+    try:
+        wait_for_process(tag, 20)
+        (script,) = processes_with(tag)
+        init = _first_of_namespace(script)
+        uid = _status(init)["Uid"].split()[0]
 
-    def signal_as(who: str, signal: str) -> int:
-        as_user = ["setpriv", "--reuid", who, "--regid", who, "--clear-groups"]
-        return subprocess.run([*as_user, "kill", f"-{signal}", str(init)], capture_output=True, check=False).returncode
+        def signal_as(who: str, signal: str) -> int:
+            as_user = ["setpriv", "--reuid", who, "--regid", who, "--clear-groups"]
+            command = [*as_user, "kill", f"-{signal}", str(init)]
+            return subprocess.run(command, capture_output=True, check=False).returncode
 
-    assert signal_as("65534", "KILL") != 0 and signal_as("65534", "STOP") != 0
-    assert signal_as(uid, "0") == 0  # control: pid 1's own uid reaches it
-    out, err = proc.communicate(timeout=30)
+        assert signal_as("65534", "KILL") != 0 and signal_as("65534", "STOP") != 0
+        assert signal_as(uid, "0") == 0  # control: pid 1's own uid reaches it
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert versions(json.loads(out)) == ["1"]
 
