@@ -137,11 +137,12 @@ class RunGroup:
                 group = _pool.pop()
             except IndexError:
                 return cls(memory, processes)
-            if group.owner == os.getpid() and group.limits == (memory, processes):
+            if group.owner != os.getpid():
+                continue  # a forked child leaves its parent's alone
+            if group.limits == (memory, processes):
                 group.emptied = False
                 return group
-            if group.owner == os.getpid():
-                group.remove()  # other limits: lowering a v1 limit can fail under the old charge
+            group.remove()  # other limits: lowering a v1 limit can fail under the old charge
 
     def __init__(self, memory: int, processes: int) -> None:
         found = available()
@@ -213,16 +214,20 @@ class RunGroup:
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.0002)
 
+    def _memory(self, v2: str, v1: str) -> str:
+        """The memory group's file (v1: the first of the two groups), named per version; '' if unreadable."""
+        with contextlib.suppress(OSError, IndexError):
+            return _read(os.path.join(self.paths[0], v2 if self.version == "v2" else v1))
+        return ""
+
     def _oom_kills(self) -> int:
         """How many processes the kernel has killed in this group for reaching its memory limit."""
         count = 0
-        name = "memory.events" if self.version == "v2" else "memory.oom_control"
-        for path in self.paths[:1]:  # the memory group (v1: the first of the two)
-            with contextlib.suppress(OSError, ValueError):
-                for line in _read(os.path.join(path, name)).splitlines():
-                    key, _, value = line.partition(" ")
-                    if key == "oom_kill":
-                        count += int(value)
+        with contextlib.suppress(ValueError):
+            for line in self._memory("memory.events", "memory.oom_control").splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    count += int(value)
         return count
 
     def out_of_memory(self) -> bool:
@@ -234,10 +239,8 @@ class RunGroup:
 
     def _charged(self) -> int:
         """Bytes of memory still charged to the group."""
-        name = "memory.current" if self.version == "v2" else "memory.usage_in_bytes"
-        for path in self.paths[:1]:
-            with contextlib.suppress(OSError, ValueError):
-                return int(_read(os.path.join(path, name)))
+        with contextlib.suppress(ValueError):
+            return int(self._memory("memory.current", "memory.usage_in_bytes"))
         return 0
 
     def close(self) -> None:

@@ -182,7 +182,8 @@ class ConfinedLevel:
         files = None
         if direct:
             argv += ["--own", request.inside]
-            for name, text in request.files:
+            if request.files:  # the script (one file: fd 5)
+                ((name, text),) = request.files
                 files = text.encode("utf-8", "surrogateescape")
                 argv += ["--file", "5", request.inside + "/" + name]
             argv += ["--send-dir", "4", request.inside]

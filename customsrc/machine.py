@@ -18,7 +18,8 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
-def _works(argv: list[str]) -> bool:
+def _run(argv: list[str]) -> tuple[int, bytes]:
+    """Exit code and stderr of a helper run with the fixed environment (-1 if it could not run)."""
     import subprocess
 
     try:
@@ -26,28 +27,19 @@ def _works(argv: list[str]) -> bool:
             argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=10, check=False, env=dict(HELPER_ENV)
         )
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+        return -1, b""
+    return done.returncode, done.stderr
+
+
+def _works(argv: list[str]) -> bool:
+    return _run(argv)[0] == 0
 
 
 def _refuses_root(launcher: str) -> bool:
     """Does a freshly built launcher start, read its options and refuse to run a script as root,
     in one line, as it must?"""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            [launcher, "--setuid", "0", "--setgid", "0", "--", "true"],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=10,
-            check=False,
-            env=dict(HELPER_ENV),
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
     said = b"customsrc-launch: --setuid and --setgid must name an unprivileged user: the script never runs as root\n"
-    return done.returncode == 1 and done.stderr == said
+    return _run([launcher, "--setuid", "0", "--setgid", "0", "--", "true"]) == (1, said)
 
 
 def user_namespaces() -> bool:

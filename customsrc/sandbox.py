@@ -64,7 +64,7 @@ ALLOWED_ENV = (
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 # The whole environment of every process that runs with more privilege than the script. HOME and
 # SHELL are the values bash gives a uid without a passwd entry (a run's own uid): set, bash does
-# not look the uid up at start, which cost ~0.9 ms a run where NSS tries more than files.
+# not look the uid up at start, which cost ~0.6 ms a run where NSS tries more than files.
 HELPER_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "BASH_ENV": "/dev/fd/3", "HOME": "/", "SHELL": "/bin/sh"}
 LEVEL_NAMES = ("off", "basic", "strict")
 NETWORKS = ("host", "none")

@@ -114,15 +114,18 @@ def spawn(launch: Launch) -> tuple[Child, Ends]:
     child_ends: list[int] = []  # the child's ends: closed here once it has them (or failed to start)
     actions: list[tuple[Any, ...]] = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)]
 
-    def pipe(to_child: bool, number: int) -> int:
-        """A pipe whose other end is the child's fd ``number``; returns the parent's end."""
-        read, write = os.pipe()
-        mine, theirs = (write, read) if to_child else (read, write)
+    def give(mine: int, theirs: int, number: int) -> int:
+        """Keep ``mine``, give ``theirs`` to the child as its fd ``number``; returns ``mine``."""
         opened.append(mine)
         child_ends.append(theirs)  # listed first, so it is closed even if moving it fails
         child_ends[-1] = theirs = _high(theirs)
         actions.append((os.POSIX_SPAWN_DUP2, theirs, number))
         return mine
+
+    def pipe(to_child: bool, number: int) -> int:
+        """A pipe whose other end is the child's fd ``number``; returns the parent's end."""
+        read, write = os.pipe()
+        return give(write, read, number) if to_child else give(read, write, number)
 
     try:
         out_read, err_read = pipe(False, 1), pipe(False, 2)
@@ -130,11 +133,7 @@ def spawn(launch: Launch) -> tuple[Child, Ends]:
             import _socket  # not socket: its enums cost ~2 ms of start-up
 
             mine, theirs = (end.detach() for end in _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM))
-            ends.folder = mine
-            opened.append(mine)
-            child_ends.append(theirs)
-            child_ends[-1] = theirs = _high(theirs)
-            actions.append((os.POSIX_SPAWN_DUP2, theirs, 4))
+            ends.folder = give(mine, theirs, 4)
         for data, number in ((launch.preamble, 3), (launch.files, 5), (launch.seccomp, 8)):
             if data is not None:  # an in-memory file: nothing on disk, gone with its last descriptor
                 memfd = os.memfd_create("customsrc", os.MFD_CLOEXEC)
@@ -217,21 +216,17 @@ def _hand_over(
         if ends.folder >= 0 and isinstance(work, SandboxDir):  # the launcher fills it and sends it back
             work.receive(ends.folder)
             ends.folder = -1
-        if ends.info < 0:
-            if ends.hold >= 0:  # a waiter (levels._waiter): in the group now, it may go on
-                with contextlib.suppress(OSError):
-                    os.write(ends.hold, b"1")
-            return
-        ready = None
-        if ends.hold < 0 and ends.ready >= 0:  # nothing to do until the script's bash is ready: wait once
-            ready = _read_until(ends.ready, bool, deadline)
-        data = _read_until(ends.info, lambda d: b"}" in d, deadline)
-        found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
-        sandbox_pid = int(found.group(1)) if found else None
-        if group is not None and sandbox_pid is not None:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                group.place(sandbox_pid)
-        if ends.hold >= 0:
+        ready = sandbox_pid = None
+        if ends.info >= 0:
+            if ends.hold < 0 and ends.ready >= 0:  # nothing to do until the script's bash is ready: wait once
+                ready = _read_until(ends.ready, bool, deadline)
+            data = _read_until(ends.info, lambda d: b"}" in d, deadline)
+            found = re.search(rb'"child-pid"\s*:\s*(\d+)', data)
+            sandbox_pid = int(found.group(1)) if found else None
+            if group is not None and sandbox_pid is not None:
+                with contextlib.suppress(ProcessLookupError, OSError):
+                    group.place(sandbox_pid)
+        if ends.hold >= 0:  # bubblewrap's --block-fd, or levels._waiter: in the group now, it may go on
             with contextlib.suppress(OSError):
                 os.write(ends.hold, b"1")
         if ends.ready < 0 or sandbox_pid is None or not isinstance(work, SandboxDir):
