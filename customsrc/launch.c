@@ -151,51 +151,50 @@ static int open(const char *path, int flags, ...) {
     va_start(ap, flags);
     int mode = (flags & O_CREAT) ? va_arg(ap, int) : 0;
     va_end(ap);
-    return (int)SYS(__NR_openat, AT_FDCWD, path, flags, mode, 0, 0);
+    return (int)syscall(__NR_openat, AT_FDCWD, path, flags, mode);
 }
-static int close(int fd) { return (int)SYS(__NR_close, fd, 0, 0, 0, 0, 0); }
-static ssize_t read(int fd, void *buffer, size_t size) { return SYS(__NR_read, fd, buffer, size, 0, 0, 0); }
-static ssize_t write(int fd, const void *buffer, size_t size) { return SYS(__NR_write, fd, buffer, size, 0, 0, 0); }
-static int mkdir(const char *path, mode_t mode) { return (int)SYS(__NR_mkdirat, AT_FDCWD, path, mode, 0, 0, 0); }
-static int chmod(const char *path, mode_t mode) { return (int)SYS(__NR_fchmodat, AT_FDCWD, path, mode, 0, 0, 0); }
-static int access(const char *path, int how) { return (int)SYS(__NR_faccessat, AT_FDCWD, path, how, 0, 0, 0); }
-static int chdir(const char *path) { return (int)SYS(__NR_chdir, path, 0, 0, 0, 0, 0); }
-static int fchown(int fd, uid_t uid, gid_t gid) { return (int)SYS(__NR_fchown, fd, uid, gid, 0, 0, 0); }
+static int close(int fd) { return (int)syscall(__NR_close, fd); }
+static ssize_t read(int fd, void *buffer, size_t size) { return syscall(__NR_read, fd, buffer, size); }
+static ssize_t write(int fd, const void *buffer, size_t size) { return syscall(__NR_write, fd, buffer, size); }
+static int mkdir(const char *path, mode_t mode) { return (int)syscall(__NR_mkdirat, AT_FDCWD, path, mode); }
+static int chmod(const char *path, mode_t mode) { return (int)syscall(__NR_fchmodat, AT_FDCWD, path, mode); }
+static int access(const char *path, int how) { return (int)syscall(__NR_faccessat, AT_FDCWD, path, how); }
+static int chdir(const char *path) { return (int)syscall(__NR_chdir, path); }
+static int fchown(int fd, uid_t uid, gid_t gid) { return (int)syscall(__NR_fchown, fd, uid, gid); }
 static int fchownat(int dir, const char *path, uid_t uid, gid_t gid, int flags) {
-    return (int)SYS(__NR_fchownat, dir, path, uid, gid, flags, 0);
+    return (int)syscall(__NR_fchownat, dir, path, uid, gid, flags);
 }
 static int fstat(int fd, struct stat *info) {
     struct statx found;
-    if (SYS(__NR_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &found, 0) != 0)
+    if (syscall(__NR_statx, fd, "", AT_EMPTY_PATH, STATX_TYPE, &found) != 0)
         return -1;
     info->st_mode = found.stx_mode;
     return 0;
 }
 static int mount(const char *source, const char *target, const char *type, unsigned long flags, const void *data) {
-    return (int)SYS(__NR_mount, source, target, type, flags, data, 0);
+    return (int)syscall(__NR_mount, source, target, type, flags, data);
 }
-static int unshare(int flags) { return (int)SYS(__NR_unshare, flags, 0, 0, 0, 0, 0); }
-static int socket(int domain, int type, int protocol) { return (int)SYS(__NR_socket, domain, type, protocol, 0, 0, 0); }
+static int unshare(int flags) { return (int)syscall(__NR_unshare, flags); }
+static int socket(int domain, int type, int protocol) { return (int)syscall(__NR_socket, domain, type, protocol); }
 static int ioctl(int fd, unsigned long request, void *argument) {
-    return (int)SYS(__NR_ioctl, fd, request, argument, 0, 0, 0);
+    return (int)syscall(__NR_ioctl, fd, request, argument);
 }
 static ssize_t sendmsg(int fd, const struct msghdr *message, int flags) {
-    return SYS(__NR_sendmsg, fd, message, flags, 0, 0, 0);
+    return syscall(__NR_sendmsg, fd, message, flags);
 }
-static pid_t getppid(void) { return (pid_t)SYS(__NR_getppid, 0, 0, 0, 0, 0, 0); }
-static uid_t getuid(void) { return (uid_t)SYS(__NR_getuid, 0, 0, 0, 0, 0, 0); }
-static uid_t geteuid(void) { return (uid_t)SYS(__NR_geteuid, 0, 0, 0, 0, 0, 0); }
-static gid_t getegid(void) { return (gid_t)SYS(__NR_getegid, 0, 0, 0, 0, 0, 0); }
-static pid_t setsid(void) { return (pid_t)SYS(__NR_setsid, 0, 0, 0, 0, 0, 0); }
-static int setgroups(size_t count, const gid_t *groups) { return (int)SYS(__NR_setgroups, count, groups, 0, 0, 0, 0); }
-static int setgid(gid_t gid) { return (int)SYS(__NR_setgid, gid, 0, 0, 0, 0, 0); }
-static int setuid(uid_t uid) { return (int)SYS(__NR_setuid, uid, 0, 0, 0, 0, 0); }
-static int setresgid(gid_t r, gid_t e, gid_t s) { return (int)SYS(__NR_setresgid, r, e, s, 0, 0, 0); }
-static int setresuid(uid_t r, uid_t e, uid_t s) { return (int)SYS(__NR_setresuid, r, e, s, 0, 0, 0); }
-static int kill(pid_t pid, int signal) { return (int)SYS(__NR_kill, pid, signal, 0, 0, 0, 0); }
-static pid_t fork(void) { return (pid_t)SYS(__NR_clone, SIGCHLD, 0, 0, 0, 0, 0); }
+static pid_t getppid(void) { return (pid_t)syscall(__NR_getppid); }
+static uid_t getuid(void) { return (uid_t)syscall(__NR_getuid); }
+static uid_t geteuid(void) { return (uid_t)syscall(__NR_geteuid); }
+static gid_t getegid(void) { return (gid_t)syscall(__NR_getegid); }
+static pid_t setsid(void) { return (pid_t)syscall(__NR_setsid); }
+static int setgroups(size_t count, const gid_t *groups) { return (int)syscall(__NR_setgroups, count, groups); }
+static int setuid(uid_t uid) { return (int)syscall(__NR_setuid, uid); }
+static int setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(__NR_setresgid, r, e, s); }
+static int setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(__NR_setresuid, r, e, s); }
+static int kill(pid_t pid, int signal) { return (int)syscall(__NR_kill, pid, signal); }
+static pid_t fork(void) { return (pid_t)syscall(__NR_clone, SIGCHLD); }
 static pid_t waitpid(pid_t pid, int *status, int options) {
-    return (pid_t)SYS(__NR_wait4, pid, status, options, 0, 0, 0);
+    return (pid_t)syscall(__NR_wait4, pid, status, options);
 }
 
 /* volatile: the compiler would turn these loops into calls of themselves */
@@ -257,7 +256,7 @@ static long strtol(const char *text, char **end, int base) {
     return negative ? -(long)value : (long)value;
 }
 static void *calloc(size_t count, size_t size) {
-    long got = SYS(__NR_mmap, 0, count * size + 1, 3 /* read, write */, 0x22 /* private, anonymous */, -1, 0);
+    long got = syscall(__NR_mmap, 0, count * size + 1, 3 /* read, write */, 0x22 /* private, anonymous */, -1, 0);
     return got < 0 ? NULL : (void *)got;
 }
 
@@ -359,7 +358,7 @@ static int fputc(int c, FILE *stream) {
 }
 
 static int execve(const char *path, char *const argv[], char *const envp[]) {
-    return (int)SYS(__NR_execve, path, argv, envp, 0, 0, 0);
+    return (int)syscall(__NR_execve, path, argv, envp);
 }
 /* As the C library's: a name without a slash is looked for on PATH (default /bin:/usr/bin). */
 static int execvp(const char *name, char *const argv[]) {
@@ -635,6 +634,13 @@ static void apply(const struct op *op) {
     }
 }
 
+/* Real, effective and saved ids the run's, no supplementary groups: 0, else -1. */
+static int become_run_user(void) {
+    gid_t gid = (gid_t)run_gid;
+    uid_t uid = (uid_t)run_uid;
+    return setgroups(0, NULL) == 0 && setresgid(gid, gid, gid) == 0 && setresuid(uid, uid, uid) == 0 ? 0 : -1;
+}
+
 static void loopback_up(void) {
     struct ifreq request;
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -665,7 +671,7 @@ static void close_from(int lowest) {
 }
 
 int main(int argc, char **argv) {
-    struct op *ops = calloc((size_t)argc, sizeof *ops); /* at most one a argument */
+    struct op *ops = calloc((size_t)argc, sizeof *ops); /* at most one per argument */
     int count = 0, mode = -1, info_fd = -1, block_fd = -1, seccomp_fd = -1, new_session = 0;
     int flags = SIGCHLD | CLONE_NEWNS, die_with_parent = 0, new_cgroup_ns = 0;
     const char *groups[8];
@@ -848,7 +854,7 @@ int main(int argc, char **argv) {
         if (new_session && setsid() < 0)
             fail("cannot start a new session");
         close_from(9); /* the script gets 0-3, 6 and 7 from customsrc, nothing else it had */
-        if (setgroups(0, NULL) != 0 || setgid((gid_t)run_gid) != 0 || setuid((uid_t)run_uid) != 0)
+        if (become_run_user() != 0)
             fail("cannot drop to uid %ld", run_uid);
         if (getuid() != (uid_t)run_uid || geteuid() != (uid_t)run_uid || getegid() != (gid_t)run_gid ||
             setuid(0) == 0)
@@ -871,10 +877,7 @@ int main(int argc, char **argv) {
         int pid;
     } header = {0x20080522 /* _LINUX_CAPABILITY_VERSION_3 */, 0};
     unsigned int no_caps[6] = {0};
-    gid_t gid = (gid_t)run_gid;
-    uid_t uid = (uid_t)run_uid;
-    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0 ||
-        syscall(SYS_capset, &header, no_caps) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+    if (become_run_user() != 0 || syscall(SYS_capset, &header, no_caps) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         (die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0))
         kill(script, SIGKILL); /* never left holding root beside the script */
     for (;;) {
